@@ -1,0 +1,613 @@
+"""The shared visual kit: palette, graph mobjects and gradient animations.
+
+Everything a scene draws about a computation graph comes from a real `Value`
+graph: `ComputationGraph(root)` walks the engine's topological order, lays
+the nodes out (inputs left, output right) and shows `node.data`; the
+gradients it shows come from `root.backward_steps()`. Helpers here return
+animations; the scenes decide when to play them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from manimlib import (
+    BLUE, BLUE_E, DOWN, FRAME_HEIGHT, FRAME_WIDTH, GREEN, GREY_A, GREY_B,
+    GREY_D, LEFT, ORANGE, RED, RED_E, RIGHT, UP, WHITE, YELLOW,
+    Animation, AnimationGroup, ArcBetweenPoints, Arrow, Circle, FadeIn, GrowArrow, GrowFromCenter,
+    Indicate, LaggedStart, Rectangle, Square, Tex,
+    Text, Transform,
+    VGroup, VMobject, VShowPassingFlash, interpolate_color,
+)
+
+from src.autograd import Value
+from src.graph_text import graph_names, tex_name, tex_number
+
+# --------------------------------------------------------------------------
+# Palette and timing (the plan's scheme, defined once)
+# --------------------------------------------------------------------------
+
+INPUT_COLOR = BLUE
+PARAMETER_COLOR = BLUE_E
+OPERATION_COLOR = GREEN
+ACTIVATION_COLOR = ORANGE
+GRADIENT_COLOR = RED
+LOSS_COLOR = RED_E
+POSITIVE_COLOR = BLUE
+NEGATIVE_COLOR = RED
+CONSTANT_COLOR = GREY_B
+EDGE_COLOR = GREY_B
+VALUE_TEXT_COLOR = WHITE
+FORWARD_FLOW_COLOR = YELLOW
+
+TRANSFORM_TIME = 1.5  # transforms and moves
+FADE_TIME = 0.8       # fades in and out
+
+ROLE_COLORS = {
+    "input": INPUT_COLOR,
+    "parameter": PARAMETER_COLOR,
+    "constant": CONSTANT_COLOR,
+    "activation": ACTIVATION_COLOR,
+    "output": LOSS_COLOR,
+    "operation": OPERATION_COLOR,
+}
+
+CODE_FONT = "DejaVu Sans Mono"
+TEXT_FONT = "DejaVu Sans"
+
+
+def value_to_color(x: float, max_abs: float = 1.0):
+    """Sign picks blue (positive) or red (negative); magnitude, brightness."""
+    if max_abs <= 0:
+        raise ValueError(f"max_abs must be positive, got {max_abs}")
+    strength = min(abs(x) / max_abs, 1.0)
+    end = POSITIVE_COLOR if x >= 0 else NEGATIVE_COLOR
+    return interpolate_color(GREY_D, end, 0.25 + 0.75 * strength)
+
+
+def math_label(tex: str, color=WHITE, height: float | None = None) -> Tex:
+    """A Tex with its colour really set (Tex ignores `color=` in 1.7.2)."""
+    label = Tex(tex)
+    label.set_color(color)
+    if height is not None:
+        label.set_height(height)
+    return label
+
+
+def text_label(text: str, color=WHITE, font_size: int = 28, font: str = TEXT_FONT) -> Text:
+    """A Text with its colour really set (Text ignores `color=` in 1.7.2)."""
+    label = Text(text, font=font, font_size=font_size)
+    label.set_color(color)
+    return label
+
+
+# --------------------------------------------------------------------------
+# Nodes and edges
+# --------------------------------------------------------------------------
+
+_OP_SYMBOLS = {
+    "+": "+", "*": r"\times", "/": r"\div", "relu": r"\mathrm{ReLU}",
+    "tanh": r"\tanh", "sigmoid": r"\sigma", "exp": r"\exp", "log": r"\log",
+    "sin": r"\sin", "cos": r"\cos",
+}
+
+
+def op_symbol(value: Value) -> str:
+    """The LaTeX symbol drawn in the diamond of the operation that made value."""
+    if value.op == "-":
+        return "-"
+    if value.op == "**":
+        if value.exponent is not None:
+            return rf"(\cdot)^{{{tex_number(value.exponent)}}}"
+        return r"x^{y}"
+    return _OP_SYMBOLS.get(value.op, rf"\mathrm{{{value.op}}}")
+
+
+class ComputationNode(VGroup):
+    """One node of a drawn graph.
+
+    A value node is a circle in its role's colour with its name inside, its
+    value above and a slot below where its gradient appears (`grad_label`,
+    invisible until a gradient arrives). An operation node is a green
+    diamond with the operation's symbol. `value` is the engine's `Value`.
+    """
+
+    RADIUS = 0.42
+    LABEL_HEIGHT = 0.3
+
+    def __init__(self, value: Value, role: str, name: str):
+        super().__init__()
+        if role not in ROLE_COLORS:
+            raise ValueError(f"unknown node role {role!r}; expected one of {sorted(ROLE_COLORS)}")
+        self.value = value
+        self.role = role
+        self.name = name
+        self.color = ROLE_COLORS[role]
+        if role == "operation":
+            self._build_operation()
+        else:
+            self._build_value()
+
+    @property
+    def is_operation(self) -> bool:
+        return self.role == "operation"
+
+    DIAMOND_SIDE = 0.7
+
+    def _build_operation(self):
+        side = self.DIAMOND_SIDE
+        self.shape = Square(side).rotate(np.pi / 4)
+        self.shape.set_stroke(self.color, 3).set_fill(self.color, 0.25)
+        self.symbol = math_label(op_symbol(self.value), WHITE)
+        self.symbol.set_max_height(0.34).set_max_width(0.62)
+        self.symbol.move_to(self.shape)
+        self.half_extent = side / np.sqrt(2)
+        self.add(self.shape, self.symbol)
+
+    def _build_value(self):
+        self.shape = Circle(radius=self.RADIUS)
+        self.shape.set_stroke(self.color, 3).set_fill(self.color, 0.35)
+        self.half_extent = self.RADIUS
+        self.name_label = math_label(tex_name(self.name), WHITE)
+        self.name_label.set_max_height(0.36).set_max_width(1.5 * self.RADIUS)
+        self.name_label.move_to(self.shape)
+        self.value_label = self.number_label(self.value.data, VALUE_TEXT_COLOR)
+        self.value_label.next_to(self.shape, UP, buff=0.1)
+        self.grad_label = self.number_label(0.0, GRADIENT_COLOR).set_opacity(0)
+        self.grad_label.next_to(self.shape, DOWN, buff=0.1)
+        self.add(self.shape, self.name_label, self.value_label, self.grad_label)
+
+    def number_label(self, x: float, color) -> Tex:
+        label = math_label(tex_number(x), color)
+        label.set_height(self.LABEL_HEIGHT * (0.8 if label.get_width() > 1.4 else 1.0))
+        label.number = x  # what the label shows, for checks and tests
+        return label
+
+    def gradient_label(self, grad: float) -> Tex:
+        """A red label for `grad`, placed in this node's gradient slot."""
+        label = self.number_label(grad, GRADIENT_COLOR)
+        label.scale(self.get_scale())
+        label.move_to(self.grad_label).align_to(self.grad_label, UP)
+        return label
+
+    def get_scale(self) -> float:
+        """How much the graph was shrunk to fit (1 = design size)."""
+        return self.shape.get_width() / (2 * self.half_extent_design())
+
+    def half_extent_design(self) -> float:
+        return self.DIAMOND_SIDE / np.sqrt(2) if self.is_operation else self.RADIUS
+
+    def set_gradient_label(self, label: Tex) -> "ComputationNode":
+        """Swap in a new gradient label (keeps the node's family in order)."""
+        index = self.submobjects.index(self.grad_label)
+        self.replace_submobject(index, label)
+        self.grad_label = label
+        return self
+
+    def boundary_point(self, direction: np.ndarray) -> np.ndarray:
+        """Where a ray from the centre in `direction` leaves the shape."""
+        center = self.shape.get_center()
+        unit = direction / (np.linalg.norm(direction) or 1.0)
+        half = self.shape.get_width() / 2
+        if self.is_operation:  # a diamond: |x| + |y| = half
+            return center + unit * half / (abs(unit[0]) + abs(unit[1]))
+        return center + unit * half
+
+
+class ComputationEdge(Arrow):
+    """An arrow in the data-flow direction, boundary to boundary.
+
+    `flash_path()` gives a plain stroked line along it for passing-flash
+    effects (the arrow itself is a filled shape in manimgl 1.7.2), and
+    `gradient_label(g)` a red number sitting beside its middle.
+    """
+
+    def __init__(self, source: ComputationNode, target: ComputationNode, bend: float = 0.0):
+        direction = target.shape.get_center() - source.shape.get_center()
+        start = source.boundary_point(direction)
+        end = target.boundary_point(-direction)
+        super().__init__(start, end, buff=0.04, path_arc=bend, thickness=3.0)
+        self.set_fill(EDGE_COLOR)
+        self.source = source
+        self.target = target
+        self.bend = bend
+
+    def flash_path(self, reverse: bool = False) -> VMobject:
+        start = self.source.boundary_point(self.target.shape.get_center() - self.source.shape.get_center())
+        end = self.target.boundary_point(self.source.shape.get_center() - self.target.shape.get_center())
+        if reverse:
+            start, end = end, start
+        path = VMobject()
+        if self.bend:
+            path = ArcBetweenPoints(start, end, angle=-self.bend if reverse else self.bend)
+        else:
+            path.set_points_as_corners([start, end])
+        return path
+
+    def gradient_label(self, grad: float) -> Tex:
+        label = math_label(tex_number(grad), GRADIENT_COLOR, height=0.24)
+        label.next_to(self.get_center(), UP, buff=0.12)
+        return label
+
+
+# --------------------------------------------------------------------------
+# The graph
+# --------------------------------------------------------------------------
+
+class ComputationGraph(VGroup):
+    """A drawn computation graph, built from a real `Value` root.
+
+    Every non-leaf Value becomes an operation diamond feeding a value circle;
+    leaves become circles. Layout: columns by dependency (inputs left, the
+    output right, each leaf just before its first use), rows by operand
+    order with collisions pushed apart, then the whole graph is shrunk to
+    fit `max_width` x `max_height` if needed.
+
+    `parameters` lists the leaves drawn as parameters (BLUE_E); other
+    labelled leaves are inputs (BLUE), unlabelled ones constants.
+    """
+
+    COLUMN_GAP = 1.85
+    ROW_GAP = 1.9
+
+    def __init__(
+        self,
+        root: Value,
+        parameters=(),
+        max_width: float = FRAME_WIDTH - 1.0,
+        max_height: float = FRAME_HEIGHT - 2.0,
+    ):
+        super().__init__()
+        if not isinstance(root, Value):
+            raise TypeError(f"ComputationGraph needs a Value as its root, got {type(root).__name__}")
+        self.root = root
+        self.order = root.topological_order()
+        self.names = graph_names(root)
+        self.parameters = set(parameters)
+        self.value_nodes = {}
+        self.op_nodes = {}
+        self.in_edges = {}   # value -> edges from its inputs into its op node
+        self.out_edges = {}  # value -> edge from its op node to its circle
+        self.drawn_gradients = {}  # value -> the gradient total drawn so far
+        self._build_nodes()
+        self._layout()
+        self._build_edges()
+        self.nodes = VGroup(*self.value_nodes.values(), *self.op_nodes.values())
+        self.edges = VGroup(*[e for v in self.order if not v.is_leaf
+                              for e in (*self.in_edges[v], self.out_edges[v])])
+        self.add(self.edges, self.nodes)
+        self.set_max_width(max_width)
+        self.set_max_height(max_height)
+        self.center()
+
+    # ---- construction ----
+
+    def role_of(self, value: Value) -> str:
+        if value is self.root:
+            return "output"
+        if not value.is_leaf:
+            return "activation"
+        if value in self.parameters:
+            return "parameter"
+        return "input" if value.label else "constant"
+
+    def _build_nodes(self):
+        for value in self.order:
+            self.value_nodes[value] = ComputationNode(value, self.role_of(value), self.names[value])
+            if not value.is_leaf:
+                self.op_nodes[value] = ComputationNode(value, "operation", self.names[value])
+
+    def _layout(self):
+        # Columns: an op sits right of all its inputs, its result right of it.
+        column = {}
+        for value in self.order:
+            if value.is_leaf:
+                column[("v", value)] = 0
+            else:
+                op_col = 1 + max(column[("v", v)] for v in value.inputs)
+                column[("op", value)] = op_col
+                column[("v", value)] = op_col + 1
+        consumers = {}
+        for value in self.order:
+            for inp in dict.fromkeys(value.inputs):
+                consumers.setdefault(inp, []).append(value)
+        for value in self.order:  # a leaf waits just left of its first use
+            if value.is_leaf and value in consumers:
+                column[("v", value)] = min(column[("op", c)] for c in consumers[value]) - 1
+
+        # Rows: from the output backwards, inputs spread around their consumer.
+        y = {}
+        by_column = {}
+        for key, col in column.items():
+            by_column.setdefault(col, []).append(key)
+        for col in sorted(by_column, reverse=True):
+            desired = {}
+            for key in by_column[col]:
+                kind, value = key
+                if kind == "op":
+                    desired[key] = y[("v", value)]
+                elif value is self.root:
+                    desired[key] = 0.0
+                else:
+                    user = next(c for c in reversed(self.order) if c in consumers.get(value, ()) and ("op", c) in y)
+                    distinct = list(dict.fromkeys(user.inputs))
+                    offset = (len(distinct) - 1) / 2 - distinct.index(value)
+                    desired[key] = y[("op", user)] + offset * self.ROW_GAP
+            y.update(self._separate(desired))
+
+        max_col = max(column.values())
+        for key, col in column.items():
+            kind, value = key
+            node = self.op_nodes[value] if kind == "op" else self.value_nodes[value]
+            target = np.array([(col - max_col / 2) * self.COLUMN_GAP, y[key], 0.0])
+            node.shift(target - node.shape.get_center())
+
+    def _separate(self, desired: dict) -> dict:
+        """Keep nodes of one column at least ROW_GAP apart, near their wish."""
+        keys = sorted(desired, key=lambda k: -desired[k])
+        placed = []
+        for key in keys:
+            target = desired[key]
+            if placed and placed[-1] - target < self.ROW_GAP:
+                target = placed[-1] - self.ROW_GAP
+            placed.append(target)
+        shift = np.mean([desired[k] - p for k, p in zip(keys, placed)])
+        return {k: p + shift for k, p in zip(keys, placed)}
+
+    def _build_edges(self):
+        for value in self.order:
+            if value.is_leaf:
+                continue
+            op = self.op_nodes[value]
+            edges = []
+            seen = {}
+            for inp in value.inputs:
+                repeat = seen.get(inp, 0)
+                seen[inp] = repeat + 1
+                bend = 0.0 if repeat == 0 else 0.6 * (1 if repeat % 2 else -1)
+                edges.append(ComputationEdge(self.value_nodes[inp], op, bend=bend))
+            self.in_edges[value] = edges
+            self.out_edges[value] = ComputationEdge(op, self.value_nodes[value])
+
+    # ---- look-ups ----
+
+    def node(self, value: Value) -> ComputationNode:
+        return self.value_nodes[value]
+
+    def op_node(self, value: Value) -> ComputationNode:
+        return self.op_nodes[value]
+
+    def leaves(self) -> list:
+        return [v for v in self.order if v.is_leaf]
+
+    def operations(self) -> list:
+        return [v for v in self.order if not v.is_leaf]
+
+    def parts_of(self, value: Value) -> VGroup:
+        """Everything drawn for one Value: its circle and, if it was
+        computed, its diamond and the edges in and out."""
+        if value.is_leaf:
+            return VGroup(self.value_nodes[value])
+        return VGroup(*self.in_edges[value], self.op_nodes[value],
+                      self.out_edges[value], self.value_nodes[value])
+
+    # ---- animations (returned, not played) ----
+
+    def reveal_leaf(self, value: Value):
+        return FadeIn(self.value_nodes[value], scale=0.6, run_time=FADE_TIME)
+
+    def reveal_operation(self, value: Value):
+        """The op runs: edges grow from its inputs, the diamond appears,
+        the result circle appears."""
+        return LaggedStart(
+            LaggedStart(*(GrowArrow(e) for e in self.in_edges[value]), lag_ratio=0.2),
+            GrowFromCenter(self.op_nodes[value]),
+            GrowArrow(self.out_edges[value]),
+            FadeIn(self.value_nodes[value], scale=0.6),
+            lag_ratio=0.55,
+            run_time=TRANSFORM_TIME,
+        )
+
+    def pulse_value(self, value: Value):
+        """Draw the eye to a freshly computed value."""
+        return Indicate(self.value_nodes[value].value_label, color=FORWARD_FLOW_COLOR, scale_factor=1.4)
+
+    def forward_flow(self, value: Value, run_time: float = 1.0):
+        """A bright pulse runs along the edges that computed `value`."""
+        paths = [e.flash_path() for e in self.in_edges[value]]
+        out = self.out_edges[value].flash_path()
+        for path in (*paths, out):
+            path.set_stroke(FORWARD_FLOW_COLOR, 6)
+        return LaggedStart(
+            AnimationGroup(*(VShowPassingFlash(p, time_width=0.6) for p in paths)),
+            VShowPassingFlash(out, time_width=0.6),
+            lag_ratio=0.6,
+            run_time=run_time,
+        )
+
+
+# --------------------------------------------------------------------------
+# Gradient flow
+# --------------------------------------------------------------------------
+
+class GradientFlow(Animation):
+    """One chain-rule product travelling backward and landing on a node.
+
+    A red glow runs from `consumer`'s circle back through its operation to
+    input number `index`, carrying the number `contribution.added`
+    (= upstream x local, from `root.backward_steps()`); on arrival the
+    input's gradient label shows its new running total. The graph keeps the
+    totals it has drawn, so a node fed from two places shows the sum: that
+    is gradient accumulation, drawn.
+
+    Its own mobject is new (glow, travelling number, landing label) and is
+    removed at the end, when the node takes the landing label as its own.
+    Animating a group that holds parts already on screen would make
+    manimgl's Scene.add break the graph's hierarchy apart.
+    """
+
+    TRAVEL = 0.75  # share of the run time spent travelling
+
+    def __init__(self, graph: ComputationGraph, consumer: Value, index: int,
+                 contribution, run_time: float = TRANSFORM_TIME):
+        target_value = consumer.inputs[index]
+        if contribution.input is not target_value:
+            raise ValueError("the contribution does not belong to that input")
+        self.graph = graph
+        self.node = graph.node(target_value)
+        # An earlier contribution left a visible label: it fades as the new total lands.
+        self.old_opacity = 1.0 if target_value in graph.drawn_gradients else 0.0
+        self.total = graph.drawn_gradients.get(target_value, 0.0) + contribution.added
+        graph.drawn_gradients[target_value] = self.total
+        self.new_label = self.node.gradient_label(self.total)
+
+        self.path = VMobject()
+        self.path.set_points_as_corners([
+            graph.node(consumer).shape.get_center(),
+            graph.op_node(consumer).shape.get_center(),
+            self.node.shape.get_center(),
+            self.new_label.get_center(),
+        ])
+        self.glow = self.path.copy().set_stroke(GRADIENT_COLOR, 10)
+        self.traveller = math_label(tex_number(contribution.added), GRADIENT_COLOR)
+        self.traveller.set_height(self.new_label.get_height())
+        self.traveller.set_backstroke(width=6)
+        self.landing = self.new_label.copy()
+        super().__init__(VGroup(self.glow, self.traveller, self.landing),
+                         run_time=run_time, remover=True)
+
+    def begin(self) -> None:
+        self.old_label = self.node.grad_label
+        super().begin()
+
+    def interpolate_mobject(self, alpha: float) -> None:
+        travel = min(alpha / self.TRAVEL, 1.0)
+        land = max(0.0, (alpha - self.TRAVEL) / (1.0 - self.TRAVEL))
+        self.glow.pointwise_become_partial(self.path, max(0.0, travel - 0.3), travel)
+        self.glow.set_stroke(GRADIENT_COLOR, 10, opacity=1.0 - land)
+        self.traveller.move_to(self.path.point_from_proportion(travel))
+        self.traveller.set_opacity(1.0 - land)
+        self.landing.set_opacity(land)
+        self.old_label.set_opacity(self.old_opacity * (1.0 - land))
+
+    def clean_up_from_scene(self, scene) -> None:
+        super().clean_up_from_scene(scene)
+        self.node.set_gradient_label(self.new_label)
+
+
+def seed_gradient(graph: ComputationGraph, run_time: float = FADE_TIME):
+    """dL/dL = 1 appears under the output node."""
+    node = graph.node(graph.root)
+    graph.drawn_gradients[graph.root] = 1.0
+    label = node.gradient_label(1.0)
+    return _LabelSwap(node, label, run_time=run_time)
+
+
+class _LabelSwap(Transform):
+    """Transform a node's gradient label into a new one, then own it."""
+
+    def __init__(self, node: ComputationNode, label: Tex, **kwargs):
+        self.node_ = node
+        self.label_ = label
+        super().__init__(node.grad_label, label, **kwargs)
+
+    def clean_up_from_scene(self, scene) -> None:
+        super().clean_up_from_scene(scene)
+        self.node_.set_gradient_label(self.label_)
+
+
+# --------------------------------------------------------------------------
+# Text furniture: titles, captions, legend, code panel
+# --------------------------------------------------------------------------
+
+def title_text(text: str) -> Text:
+    """A scene title at the top edge."""
+    title = text_label(text, WHITE, font_size=40)
+    title.set_max_width(FRAME_WIDTH - 1.0)
+    title.to_edge(UP, buff=0.3)
+    return title
+
+
+def caption_rows(*rows) -> VGroup:
+    """Stack caption rows, left-aligned, under one another."""
+    return VGroup(*rows).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
+
+
+_ROLE_NAMES = {
+    "input": "input", "parameter": "parameter", "constant": "constant",
+    "activation": "activation", "output": "loss", "operation": "operation",
+}
+
+
+def legend(roles) -> VGroup:
+    """A small key: one coloured marker and word per node role."""
+    rows = VGroup()
+    for role in roles:
+        color = ROLE_COLORS[role]
+        if role == "operation":
+            marker = Square(0.2).rotate(np.pi / 4)
+        else:
+            marker = Circle(radius=0.12)
+        marker.set_stroke(color, 2).set_fill(color, 0.6)
+        word = text_label(_ROLE_NAMES[role], GREY_A, font_size=22)
+        rows.add(VGroup(marker, word).arrange(RIGHT, buff=0.12))
+    rows.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+    return rows
+
+
+class CodePanel(VGroup):
+    """A block of Python lines under a comment header.
+
+    `highlight(i)` moves a soft bar to line i (None hides it);
+    `annotate(i, x)` writes the value line i produced at the right, in the
+    gradient colour. Both return animations.
+    """
+
+    FONT_SIZE = 28
+
+    def __init__(self, header: str, lines, value_color=GRADIENT_COLOR):
+        super().__init__()
+        self.header = text_label(header, GREY_B, font_size=self.FONT_SIZE, font=CODE_FONT)
+        self.lines = VGroup(*(text_label(line, WHITE, font_size=self.FONT_SIZE, font=CODE_FONT)
+                              for line in lines))
+        body = VGroup(self.header, *self.lines)
+        body.arrange(DOWN, aligned_edge=LEFT, buff=0.16)
+        self.value_color = value_color
+        self.annotations = {}
+        self.bar = Rectangle(width=1, height=1).set_stroke(width=0).set_fill(YELLOW, 0.18)
+        self.bar.set_opacity(0)
+        self.add(self.bar, body)
+        self.body = body
+
+    @property
+    def value_column(self) -> float:
+        """x where the values of the lines are written (follows the panel)."""
+        return self.body.get_right()[0] + 0.35
+
+    def _bar_for(self, index: int) -> Rectangle:
+        line = self.lines[index]
+        bar = Rectangle(width=self.value_column - self.body.get_left()[0] + 0.9,
+                        height=line.get_height() + 0.14)
+        bar.set_stroke(width=0).set_fill(YELLOW, 0.18)
+        bar.move_to(line).align_to(self.body, LEFT).shift(0.08 * LEFT)
+        return bar
+
+    def highlight(self, index):
+        if index is None:
+            target = self.bar.copy().set_opacity(0)
+        else:
+            target = self._bar_for(index)
+        return Transform(self.bar, target)
+
+    def annotate(self, index: int, value: float):
+        """Show `value` as the result of line `index` (replacing any old one)."""
+        label = math_label(tex_number(value), self.value_color)
+        label.set_height(self.lines[index].get_height() * 1.05)
+        label.next_to(self.lines[index], RIGHT, buff=0)
+        label.set_x(self.value_column, LEFT)
+        label.number = value
+        old = self.annotations.get(index)
+        if old is not None:
+            self.remove(old)
+        self.annotations[index] = label
+        self.add(label)
+        return FadeIn(label, shift=0.15 * LEFT)
