@@ -18,7 +18,7 @@ import os
 import sys
 
 from manimlib import (
-    DOWN, FRAME_X_RADIUS, LEFT, RIGHT, UL, UP, UR, GREY_A, YELLOW,
+    DOWN, LEFT, RIGHT, UL, UP, UR, GREY_A, YELLOW,
     FadeIn, FadeOut, FadeTransform, FlashAround, Indicate, InteractiveScene,
     LaggedStart, LaggedStartMap, SurroundingRectangle, VGroup,
     Write,
@@ -248,10 +248,9 @@ class BackwardPassScene(InteractiveScene):
         self.graph.next_to(self.title, DOWN, buff=0.15)
         names = self.graph.names
         self.forward_code = CodePanel("# Forward", forward_code(self.loss, names))
-        self.code = CodePanel(
-            "# Backward", [line for line, _, _ in backward_code(self.loss, names)])
-        self.code.to_edge(DOWN, buff=0.3)
-        self.code.shift((FRAME_X_RADIUS - 1.45 - self.code.get_right()[0]) * RIGHT)
+        self.code_lines = backward_code(self.loss, names)
+        self.code = CodePanel("# Backward", [line for line, _, _ in self.code_lines])
+        self.code.to_corner(DOWN + RIGHT, buff=0.3)
         self.forward_code.to_edge(LEFT, buff=0.5).align_to(self.code, UP)
         self.play(Write(self.title), FadeIn(self.graph), run_time=TRANSFORM_TIME)
         self.play(FadeIn(self.forward_code), run_time=FADE_TIME)
@@ -288,21 +287,22 @@ class BackwardPassScene(InteractiveScene):
         self.wait(0.6)
 
     def propagate_gradients(self):
-        # One chain-rule product per edge: upstream x local, landing as a grad.
-        line = 1
-        for step in self.steps:
-            for index, contribution in enumerate(step.contributions):
-                caption = self.make_caption(chain_rule_caption(self.graph, step, index))
-                self.play(
-                    FadeTransform(self.caption, caption),
-                    self.code.highlight(line),
-                    run_time=FADE_TIME,
-                )
-                self.caption = caption
-                flow = GradientFlow(self.graph, step.node, index, contribution)
-                self.play(flow, self.code.annotate(line, flow.total))
-                self.wait(0.5)
-                line += 1
+        # One chain-rule product per code line: upstream x local, landing as a grad.
+        for line, (_, s, c) in enumerate(self.code_lines):
+            if c is None:
+                continue  # the seed, shown already
+            step = self.steps[s]
+            contribution = step.contributions[c]
+            caption = self.make_caption(chain_rule_caption(self.graph, step, c))
+            self.play(
+                FadeTransform(self.caption, caption),
+                self.code.highlight(line),
+                run_time=FADE_TIME,
+            )
+            self.caption = caption
+            flow = GradientFlow(self.graph, step.node, c, contribution)
+            self.play(flow, self.code.annotate(line, flow.total))
+            self.wait(0.5)
 
     def flash_parameter_gradients(self):
         # The point of it all: the parameters' gradients, ready for SGD.

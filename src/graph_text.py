@@ -34,6 +34,11 @@ def format_number(x: float, digits: int = 3) -> str:
     return text
 
 
+def code_number(x: float) -> str:
+    """A number as Python source that evaluates back to exactly x."""
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(float(x))
+
+
 def tex_number(x: float, digits: int = 3) -> str:
     """The same number as LaTeX (a real minus sign, x10^n for big/small)."""
     text = format_number(x, digits)
@@ -57,7 +62,7 @@ def tex_name(name: str) -> str:
         return rf"{match.group(1)}_{{{match.group(2)}}}"
     if re.fullmatch(r"[A-Za-z]", name):
         return name
-    if re.fullmatch(r"-?[\d.]+(e-?\d+)?", name):
+    if re.fullmatch(r"-?[\d.]+(e[-+]?\d+)?", name):
         return tex_number(float(name))
     return rf"\mathrm{{{name}}}"
 
@@ -65,7 +70,8 @@ def tex_name(name: str) -> str:
 def graph_names(root: Value) -> dict:
     """A name for every node of the graph, in topological order.
 
-    A node's label if it has one; a constant leaf is called by its number;
+    A node's label if it has one; a constant leaf is called by its number
+    (exactly, as Python would read it back);
     an unlabeled intermediate node gets "t1", "t2", ... in forward order.
     """
     names = {}
@@ -74,7 +80,7 @@ def graph_names(root: Value) -> dict:
         if node.label:
             names[node] = node.label
         elif node.is_leaf:
-            names[node] = format_number(node.data)
+            names[node] = code_number(node.data)
         else:
             counter += 1
             names[node] = f"t{counter}"
@@ -85,13 +91,35 @@ def graph_names(root: Value) -> dict:
 # Local derivative rules, symbolically
 # --------------------------------------------------------------------------
 
+def _operand(name: str) -> str:
+    """Bracket a negative literal so `-1.5 ** 2` cannot be misread."""
+    return f"({name})" if name.startswith("-") else name
+
+
+def _is_constant(node: Value) -> bool:
+    """An unlabelled leaf: a literal number written into the expression."""
+    return node.is_leaf and not node.label
+
+
+def _is_sum(formula: str) -> bool:
+    """True if the formula has a + or - outside all brackets."""
+    while True:
+        inner = re.sub(r"\([^()]*\)", "", formula)
+        if inner == formula:
+            return bool(re.search(r"\s[-+]\s", formula))
+        formula = inner
+
+
 def _power_rule(n: float, x: str, tex: bool) -> str:
-    n_text = format_number(n)
+    number = tex_number if tex else code_number
+    n_text = number(n)
+    if n == 0:
+        return "0"  # x**0 is constant
     if n == 1:
         return "1"
     if n == 2:
         return f"2 {x}" if tex else f"2 * {x}"
-    m_text = format_number(n - 1)
+    m_text = number(n - 1)
     return f"{n_text} {x}^{{{m_text}}}" if tex else f"{n_text} * {x} ** {m_text}"
 
 
@@ -104,7 +132,7 @@ def local_rule(node: Value, index: int, names: dict, tex: bool = False) -> str:
     inputs = node.inputs
     if not inputs:
         raise ValueError("a leaf has no local derivative rule")
-    name = (lambda v: tex_name(names[v])) if tex else (lambda v: names[v])
+    name = (lambda v: _operand(tex_name(names[v]))) if tex else (lambda v: _operand(names[v]))
     x = name(inputs[index])
     out = name(node)
     op = node.op
@@ -149,13 +177,13 @@ _METHODS = ("relu", "tanh", "sigmoid", "exp", "log", "sin", "cos")
 
 
 def _expression(node: Value, names: dict) -> str:
-    args = [names[v] for v in node.inputs]
+    args = [_operand(names[v]) for v in node.inputs]
     if node.op in _METHODS:
         return f"{args[0]}.{node.op}()"
     if node.op == "-" and len(args) == 1:
         return f"-{args[0]}"
     if node.op == "**" and node.exponent is not None:
-        return f"{args[0]} ** {format_number(node.exponent)}"
+        return f"{args[0]} ** {_operand(code_number(node.exponent))}"
     return f" {node.op} ".join(args)
 
 
@@ -177,7 +205,8 @@ def backward_code(root: Value, names: dict) -> list:
     Lines come in the order the engine's backward pass performs them
     (`root.backward_steps()`): the seed first, then for every visited node
     one line per input. A node that receives a second contribution gets
-    `+=`: that is gradient accumulation.
+    `+=`: that is gradient accumulation. Literal numbers written into the
+    expression get no line: like PyTorch, nobody asks for their gradient.
 
     Returns (line, step_index, contribution_index) triples; the seed line
     has contribution index None.
@@ -189,9 +218,13 @@ def backward_code(root: Value, names: dict) -> list:
         node = step.node
         for c, contribution in enumerate(step.contributions):
             target = contribution.input
+            if _is_constant(target):
+                continue
             operator = "+=" if target in assigned else "="
             assigned.add(target)
             rule = local_rule(node, c, names)
+            if _is_sum(rule):  # keep a sum one factor: (1 - t ** 2) * upstream
+                rule = f"({rule})"
             lines.append((
                 f"{grad_name(target, root, names)} {operator} {rule} * "
                 f"{grad_name(node, root, names)}",

@@ -1,0 +1,335 @@
+"""The lecture's scenes, run in-process and headless (tests/manim_harness.py).
+
+Each (scene, inputs) pair runs once per module. The scenes are subclassed
+only to set other inputs and to keep a reference to the scene object.
+Expected numbers come from a fresh, independent engine computation of
+L = (x*w + b)^2 (and f = x*w + x); expected colours from manimlib's
+constants, compared as hex strings.
+"""
+import pytest
+
+from tests.manim_harness import (
+    bboxes_overlap, import_manimlib, is_blank, lecture_module, mobject_in_frame,
+    run_scene, text_mobjects,
+)
+
+mn = import_manimlib()
+lecture = lecture_module()
+
+from manimlib.utils.color import color_to_hex  # noqa: E402
+
+from src.autograd import Value  # noqa: E402
+from src.graph_text import tex_number  # noqa: E402
+from src.visualization import ComputationGraph, ComputationNode  # noqa: E402
+
+SCENES = ["ComputationGraphScene", "BackwardPassScene"]
+VARIANTS = {
+    "lecture": (2.0, -1.5, 0.5),
+    "other": (1.0, 3.0, -2.0),
+    "zero_h2": (2.0, -1.5, 3.0),      # h2 = 0: L = 0 and every gradient 0 (some -0.0)
+    "large": (100.0, 300.0, -2.0),    # gradients in the millions: e-notation labels
+}
+PLANNED_SECONDS = 45.0
+ROLE_COLOR = {"input": mn.BLUE, "parameter": mn.BLUE_E, "operation": mn.GREEN,
+              "activation": mn.ORANGE, "output": mn.RED_E}
+
+
+def hex_of(color):
+    return color_to_hex(color).upper()
+
+
+def opacity(mob):
+    return max(float(sm.get_fill_opacity()) for sm in mob.family_members_with_points())
+
+
+# --------------------------------------------------------------------------
+# Independent expectations
+# --------------------------------------------------------------------------
+
+def expected_lecture(x, w, b):
+    """name -> (data, grad) and the backward steps, from a fresh engine graph."""
+    xv, wv, bv = Value(x), Value(w), Value(b)
+    h1 = xv * wv
+    h2 = h1 + bv
+    L = h2 ** 2
+    steps = L.backward_steps()
+    L.backward()
+    nodes = {"x": xv, "w": wv, "b": bv, "h1": h1, "h2": h2, "L": L}
+    return {k: (v.data, v.grad) for k, v in nodes.items()}, steps, nodes
+
+
+def expected_shared(x, w):
+    xv, wv = Value(x), Value(w)
+    u = xv * wv
+    f = u + xv
+    f.backward()
+    return {"x": (xv.data, xv.grad), "w": (wv.data, wv.grad),
+            "u": (u.data, u.grad), "f": (f.data, f.grad)}
+
+
+def expected_role(name):
+    return {"x": "input", "w": "parameter", "b": "parameter",
+            "h1": "activation", "h2": "activation", "L": "output",
+            "u": "activation", "f": "output"}[name]
+
+
+# --------------------------------------------------------------------------
+# Running each scene once
+# --------------------------------------------------------------------------
+
+_RUNS = {}
+
+
+def scene_run(scene_name, variant):
+    key = (scene_name, variant)
+    if key not in _RUNS:
+        base = getattr(lecture, scene_name)
+        holder = {}
+
+        class Probe(base):
+            def construct(self):
+                holder["scene"] = self
+                super().construct()
+
+        Probe.x, Probe.w, Probe.b = VARIANTS[variant]
+        Probe.__name__ = f"{scene_name}_{variant}"
+        try:
+            _RUNS[key] = (run_scene(Probe), holder["scene"], None)
+        except Exception as error:  # run once; every test then reports it
+            _RUNS[key] = (None, holder.get("scene"), error)
+    run, scene, error = _RUNS[key]
+    if error is not None:
+        raise AssertionError(f"{scene_name} with {variant} inputs failed: {error!r}") from error
+    return run, scene
+
+
+CASES = [(s, v) for s in SCENES for v in VARIANTS]
+
+
+@pytest.fixture(scope="module", params=CASES, ids=[f"{s}-{v}" for s, v in CASES])
+def case(request):
+    scene_name, variant = request.param
+    run, scene = scene_run(scene_name, variant)
+    return scene_name, variant, run, scene
+
+
+@pytest.fixture(scope="module", params=list(VARIANTS))
+def graph_case(request):
+    run, scene = scene_run("ComputationGraphScene", request.param)
+    return request.param, run, scene
+
+
+@pytest.fixture(scope="module", params=list(VARIANTS))
+def backward_case(request):
+    run, scene = scene_run("BackwardPassScene", request.param)
+    return request.param, run, scene
+
+
+# --------------------------------------------------------------------------
+# Every scene: runs, stays in frame, no overlapping text, not blank, timing
+# --------------------------------------------------------------------------
+
+def test_scene_runs_to_the_end(case):
+    scene_name, variant, run, scene = case
+    assert run.num_plays == len(run.checkpoints) > 10
+    assert run.checkpoints[-1].index == run.num_plays - 1
+    assert scene.loss.data == pytest.approx(expected_lecture(*VARIANTS[variant])[0]["L"][0])
+
+
+def test_everything_visible_is_inside_the_frame(case):
+    scene_name, variant, run, _ = case
+    problems = []
+    for cp in run.checkpoints:
+        for sm in cp.family:
+            if not mobject_in_frame(sm, cp.frame_width, cp.frame_height, center=cp.frame_center):
+                (x0, y0, _), (x1, y1, _) = sm.get_bounding_box()[[0, 2]]
+                problems.append(f"{cp.label}: {type(sm).__name__} "
+                                f"x[{x0:.2f}, {x1:.2f}] y[{y0:.2f}, {y1:.2f}]")
+    assert not problems, f"{len(problems)} off-frame:\n" + "\n".join(problems[:15])
+
+
+def _describe(mob):
+    text = getattr(mob, "string", None) or getattr(mob, "text", "")
+    return f"{type(mob).__name__}({text[:40]!r})"
+
+
+def test_no_two_visible_texts_overlap(case):
+    scene_name, variant, run, _ = case
+    problems = []
+    for cp in run.checkpoints:
+        texts = [t for t in text_mobjects(cp.mobjects) if opacity(t) > 0]
+        texts = list({id(t): t for t in texts}.values())
+        assert texts or cp.index == 0
+        for i, a in enumerate(texts):
+            for b in texts[i + 1:]:
+                if bboxes_overlap(a, b):
+                    problems.append(f"{cp.label}: {_describe(a)} / {_describe(b)}")
+    assert not problems, f"{len(problems)} overlaps:\n" + "\n".join(problems[:15])
+
+
+def test_last_frame_not_blank(case):
+    _, _, run, _ = case
+    assert run.image.ndim == 3 and run.image.shape[2] == 4
+    assert not is_blank(run.image)
+
+
+def test_duration_matches_plan(case):
+    scene_name, variant, run, _ = case
+    times = [cp.time for cp in run.checkpoints]
+    assert times == sorted(times) and times[-1] == pytest.approx(run.time)
+    assert 0.7 * PLANNED_SECONDS <= run.time <= 1.3 * PLANNED_SECONDS, run.time
+
+
+# --------------------------------------------------------------------------
+# Colours and numbers on the main graph, as last shown
+# --------------------------------------------------------------------------
+
+def shown_graph(run, root):
+    """The copy of the graph of `root` at the last checkpoint that shows it."""
+    for cp in reversed(run.checkpoints):
+        for mob in cp.mobjects:
+            if isinstance(mob, ComputationGraph) and mob.root is root:
+                return cp, mob
+    raise AssertionError("the graph is never shown as a whole")
+
+
+def value_nodes_in(graph_copy):
+    """Value nodes in a checkpoint copy (their parts are the copy's own)."""
+    return [m for m in graph_copy.get_family()
+            if isinstance(m, ComputationNode) and m.role != "operation"]
+
+
+def _check_colours(graph_copy, names):
+    nodes = [m for m in graph_copy.get_family() if isinstance(m, ComputationNode)]
+    assert len(nodes) == len(names) + sum(1 for v in names if not v.is_leaf)
+    for node in nodes:
+        role = "operation" if node.role == "operation" else expected_role(names[node.value])
+        assert node.role == role
+        want = hex_of(ROLE_COLOR[role])
+        assert hex_of(node.shape.get_stroke_color()) == want, (names[node.value], role)
+        assert hex_of(node.shape.get_fill_color()) == want, (names[node.value], role)
+    edges = [m for m in graph_copy.get_family() if type(m).__name__ == "ComputationEdge"]
+    assert len(edges) == sum(len(v.inputs) + 1 for v in names if not v.is_leaf)
+    for edge in edges:
+        assert hex_of(edge.get_fill_color()) == hex_of(mn.GREY_B)
+
+
+def test_graph_scene_colours(graph_case):
+    variant, run, scene = graph_case
+    _, graph = shown_graph(run, scene.loss)
+    _check_colours(graph, scene.graph.names)
+
+
+def test_backward_scene_colours(backward_case):
+    variant, run, scene = backward_case
+    _, graph = shown_graph(run, scene.loss)
+    _check_colours(graph, scene.graph.names)
+    for node in value_nodes_in(graph):
+        for sm in node.grad_label.family_members_with_points():
+            assert hex_of(sm.get_fill_color()) == hex_of(mn.RED)
+
+
+@pytest.mark.parametrize("scene_name", SCENES)
+def test_value_labels_equal_engine(scene_name):
+    for variant, inputs in VARIANTS.items():
+        run, scene = scene_run(scene_name, variant)
+        expected, _, _ = expected_lecture(*inputs)
+        _, graph = shown_graph(run, scene.loss)
+        nodes = value_nodes_in(graph)
+        assert sorted(scene.graph.names[n.value] for n in nodes) == sorted(expected)
+        for node in nodes:
+            name = scene.graph.names[node.value]
+            assert node.value_label.number == node.value.data
+            assert node.value_label.number == pytest.approx(expected[name][0], abs=1e-12), (variant, name)
+            assert node.value_label.string == tex_number(expected[name][0])
+            assert opacity(node.value_label) > 0
+            for sm in node.value_label.family_members_with_points():
+                assert hex_of(sm.get_fill_color()) == hex_of(mn.WHITE), (variant, name)
+
+
+def test_backward_gradient_labels_equal_engine(backward_case):
+    variant, run, scene = backward_case
+    expected, _, _ = expected_lecture(*VARIANTS[variant])
+    _, graph = shown_graph(run, scene.loss)
+    for node in value_nodes_in(graph):
+        name = scene.graph.names[node.value]
+        label = node.grad_label
+        assert label.number == pytest.approx(expected[name][1], abs=1e-12), (variant, name)
+        assert label.string == tex_number(expected[name][1]), (variant, name)
+        assert not label.string.startswith("-0") or label.string.startswith("-0.")
+        assert opacity(label) > 0, (variant, name)
+    # the live graph agrees with what was shown
+    for v, node in scene.graph.value_nodes.items():
+        assert node.grad_label.number == pytest.approx(expected[scene.graph.names[v]][1], abs=1e-12)
+
+
+def test_backward_code_annotations_are_running_totals(backward_case):
+    variant, _, scene = backward_case
+    _, steps, nodes = expected_lecture(*VARIANTS[variant])
+    name_of = {id(v): k for k, v in nodes.items()}
+    totals, expected = {"L": 1.0}, [1.0]
+    for step in steps:
+        for c in step.contributions:
+            name = name_of[id(c.input)]
+            totals[name] = totals.get(name, 0.0) + c.added
+            expected.append(totals[name])
+    assert len(scene.code.lines) == len(expected)
+    assert sorted(scene.code.annotations) == list(range(len(expected)))
+    for index, value in enumerate(expected):
+        label = scene.code.annotations[index]
+        assert label.number == pytest.approx(value, abs=1e-12), (variant, index)
+        assert label.string == tex_number(value)
+    grads, _, _ = expected_lecture(*VARIANTS[variant])
+    for name in ("x", "w", "b", "h1", "h2"):
+        assert totals[name] == pytest.approx(grads[name][1])
+
+
+def test_backward_accumulation_graph(backward_case):
+    variant, run, scene = backward_case
+    x, w, _ = VARIANTS[variant]
+    expected = expected_shared(x, w)
+    graphs = [m for m in run.mobjects if isinstance(m, ComputationGraph)]
+    assert len(graphs) == 1 and graphs[0].root is not scene.loss
+    graph = graphs[0]
+    assert sorted(graph.names.values()) == ["f", "u", "w", "x"]
+    _check_colours(graph, graph.names)
+    for v, node in graph.value_nodes.items():
+        name = graph.names[v]
+        assert node.value_label.number == pytest.approx(expected[name][0])
+        assert node.grad_label.number == pytest.approx(expected[name][1], abs=1e-12), (variant, name)
+        assert graph.drawn_gradients[v] == pytest.approx(expected[name][1], abs=1e-12)
+        assert opacity(node.grad_label) > 0
+        for sm in node.grad_label.family_members_with_points():
+            assert hex_of(sm.get_fill_color()) == hex_of(mn.RED)
+
+
+def test_graph_scene_rule_cards_show_local_derivatives(graph_case):
+    variant, run, scene = graph_case
+    _, steps, nodes = expected_lecture(*VARIANTS[variant])
+    by_name = {k: s for s in steps for k, v in nodes.items() if v is s.node}
+    ops = scene.graph.operations()
+    assert [scene.graph.names[v] for v in ops] == ["h1", "h2", "L"]
+    assert len(scene.cards) == len(ops)
+    for value, card in zip(ops, scene.cards):
+        step = by_name[scene.graph.names[value]]
+        rows = [m for m in card.get_family() if hasattr(m, "string")]
+        assert len(rows) == len(step.contributions)
+        for row, contribution in zip(rows, step.contributions):
+            shown = row.string.split("=")[-1].strip()
+            assert shown == tex_number(contribution.local), (variant, row.string)
+    # the cards are on screen at the end
+    last_texts = {t.string for t in text_mobjects(run.last.mobjects) if hasattr(t, "string")}
+    for card in scene.cards:
+        for m in card.get_family():
+            if hasattr(m, "string"):
+                assert m.string in last_texts
+
+
+def test_variants_draw_different_numbers():
+    shown = {}
+    for variant in VARIANTS:
+        run, scene = scene_run("BackwardPassScene", variant)
+        _, graph = shown_graph(run, scene.loss)
+        shown[variant] = sorted((scene.graph.names[n.value], n.value_label.string,
+                                 n.grad_label.string) for n in value_nodes_in(graph))
+    assert len({tuple(v) for v in shown.values()}) == len(VARIANTS)
