@@ -52,7 +52,12 @@ def _as_float(x, what: str = "Value()") -> float:
             f"{what} expects a finite real number (int or float), "
             f"got {type(x).__name__} {x!r}"
         )
-    x = float(x)
+    try:
+        x = float(x)
+    except OverflowError:
+        raise ValueError(
+            f"{what} expects a finite real number; {x!r:.40} is too large for a float"
+        ) from None
     if not math.isfinite(x):
         raise ValueError(f"{what} expects a finite real number, got {x!r}")
     return x
