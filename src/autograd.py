@@ -127,6 +127,10 @@ def _d_pow_const(node):
         raise ZeroDivisionError(
             f"the derivative of x ** {_fmt(n)} is infinite at x = 0"
         ) from None
+    except OverflowError:
+        raise OverflowError(
+            f"the derivative of x ** {_fmt(n)} overflowed at x = {_fmt(x.data)}"
+        ) from None
 
 
 def _d_pow(node):
@@ -137,6 +141,11 @@ def _d_pow(node):
         raise ZeroDivisionError(
             f"the derivative of x ** y with respect to x is infinite at "
             f"x = 0, y = {_fmt(y.data)}"
+        ) from None
+    except OverflowError:
+        raise OverflowError(
+            f"the derivative of x ** y with respect to x overflowed at "
+            f"x = {_fmt(x.data)}, y = {_fmt(y.data)}"
         ) from None
     if x.data > 0:
         d_exp = node.data * math.log(x.data)
@@ -438,10 +447,12 @@ class Value:
             node._adj = 0.0
         self._adj = 1.0
         for node in reversed(order):
+            upstream = node._adj
+            if upstream - upstream:  # inf or nan: say so instead of spreading it
+                raise _gradient_overflow(node, upstream)
             local = node._local
             if local is None:
                 continue
-            upstream = node._adj
             for inp, d in zip(node.inputs, local(node)):
                 inp._adj += upstream * d
 
@@ -500,6 +511,14 @@ class Value:
 
 
 _new_value = object.__new__
+
+
+def _gradient_overflow(node: "Value", gradient: float) -> OverflowError:
+    what = repr(node.label) if node.label else (f"the {node.op!r} node" if node.op else "a leaf")
+    return OverflowError(
+        f"backward overflowed: the gradient reaching {what} (data={_fmt(node.data)}) "
+        f"is {gradient}, beyond the float range; rescale the expression"
+    )
 
 
 def _power(base: float, exponent: float) -> float:
