@@ -27,6 +27,7 @@ from manimlib import (
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from src.autograd import Value  # noqa: E402
+from src.examples import lecture_loss, shared_input  # noqa: E402
 from src.graph_text import (  # noqa: E402
     backward_code, forward_code, local_rule, tex_name, tex_number,
 )
@@ -36,21 +37,6 @@ from src.visualization import (  # noqa: E402
     ComputationGraph, GradientFlow, caption_rows, legend, math_label,
     seed_gradient, text_label, title_text,
 )
-
-
-def lecture_loss(x: float, w: float, b: float):
-    """L = (x*w + b)^2, built with the engine and named as on screen.
-
-    Returns (L, leaves) with leaves = (x, w, b) as Values.
-    """
-    xv, wv, bv = Value(x, "x"), Value(w, "w"), Value(b, "b")
-    h1 = xv * wv
-    h1.label = "h1"
-    h2 = h1 + bv
-    h2.label = "h2"
-    loss = h2 ** 2
-    loss.label = "L"
-    return loss, (xv, wv, bv)
 
 
 def chain_rule_caption(graph: ComputationGraph, step, index: int) -> VGroup:
@@ -323,11 +309,7 @@ class BackwardPassScene(InteractiveScene):
 
     def show_accumulation(self):
         # A value used twice receives two gradients, and they add up.
-        x, w = Value(self.x, "x"), Value(self.w, "w")
-        u = x * w
-        u.label = "u"
-        f = u + x
-        f.label = "f"
+        f, (x, w) = shared_input(self.x, self.w)
         graph = ComputationGraph(f, parameters=[w], max_width=8.0, max_height=3.6)
         graph.move_to(0.3 * UP)
         title = title_text("When a value feeds two places, gradients add up")

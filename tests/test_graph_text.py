@@ -11,6 +11,7 @@ import re
 import pytest
 
 from src.autograd import Value
+from src.examples import lecture_loss
 from src.graph_text import (
     backward_code, format_number, forward_code, graph_names, local_rule,
     tex_name, tex_number,
@@ -82,14 +83,7 @@ def test_tex_name(name, tex):
 
 
 def _lecture(x=2.0, w=-1.5, b=0.5):
-    xv, wv, bv = Value(x, "x"), Value(w, "w"), Value(b, "b")
-    h1 = xv * wv
-    h1.label = "h1"
-    h2 = h1 + bv
-    h2.label = "h2"
-    L = h2 ** 2
-    L.label = "L"
-    return L
+    return lecture_loss(x, w, b)[0]
 
 
 def test_graph_names_uses_labels():

@@ -16,6 +16,7 @@ mn = import_manimlib()
 from manimlib.utils.color import color_to_hex, color_to_rgb  # noqa: E402
 
 from src.autograd import Value  # noqa: E402
+from src.examples import lecture_loss, shared_input  # noqa: E402
 from src.graph_text import backward_code, graph_names, tex_number  # noqa: E402
 from src import visualization as vis  # noqa: E402
 from src.visualization import (  # noqa: E402
@@ -46,13 +47,7 @@ def opacity(mob) -> float:
 # --------------------------------------------------------------------------
 
 def lecture(x=2.0, w=-1.5, b=0.5):
-    xv, wv, bv = Value(x, "x"), Value(w, "w"), Value(b, "b")
-    h1 = xv * wv
-    h1.label = "h1"
-    h2 = h1 + bv
-    h2.label = "h2"
-    L = h2 ** 2
-    L.label = "L"
+    L, (_, wv, bv) = lecture_loss(x, w, b)
     return L, [wv, bv]
 
 
@@ -80,11 +75,7 @@ def wide_sum():
 
 
 def shared():
-    x, w = Value(2.0, "x"), Value(-1.5, "w")
-    u = x * w
-    u.label = "u"
-    f = u + x
-    f.label = "f"
+    f, (_, w) = shared_input(2.0, -1.5)
     return f, [w]
 
 
