@@ -140,13 +140,11 @@ class ComputationNode(VGroup):
         self.symbol = math_label(op_symbol(self.value), WHITE)
         self.symbol.set_max_height(0.34).set_max_width(0.62)
         self.symbol.move_to(self.shape)
-        self.half_extent = side / np.sqrt(2)
         self.add(self.shape, self.symbol)
 
     def _build_value(self):
         self.shape = Circle(radius=self.RADIUS)
         self.shape.set_stroke(self.color, 3).set_fill(self.color, 0.35)
-        self.half_extent = self.RADIUS
         self.name_label = math_label(tex_name(self.name), WHITE)
         self.name_label.set_max_height(0.36).set_max_width(1.5 * self.RADIUS)
         self.name_label.move_to(self.shape)
@@ -202,18 +200,20 @@ class ComputationEdge(Arrow):
     """
 
     def __init__(self, source: ComputationNode, target: ComputationNode, bend: float = 0.0):
-        direction = target.shape.get_center() - source.shape.get_center()
-        start = source.boundary_point(direction)
-        end = target.boundary_point(-direction)
-        super().__init__(start, end, buff=0.04, path_arc=bend, thickness=3.0)
-        self.set_fill(EDGE_COLOR)
-        self.source = source
-        self.target = target
+        self.source_node = source
+        self.target_node = target
         self.bend = bend
+        super().__init__(*self.endpoints(), buff=0.04, path_arc=bend, thickness=3.0)
+        self.set_fill(EDGE_COLOR)
+
+    def endpoints(self) -> tuple:
+        """Where the straight line between the two shapes' centres leaves
+        the source and enters the target, at their current positions."""
+        direction = self.target_node.shape.get_center() - self.source_node.shape.get_center()
+        return self.source_node.boundary_point(direction), self.target_node.boundary_point(-direction)
 
     def flash_path(self, reverse: bool = False) -> VMobject:
-        start = self.source.boundary_point(self.target.shape.get_center() - self.source.shape.get_center())
-        end = self.target.boundary_point(self.source.shape.get_center() - self.target.shape.get_center())
+        start, end = self.endpoints()
         if reverse:
             start, end = end, start
         path = VMobject()
@@ -381,14 +381,6 @@ class ComputationGraph(VGroup):
 
     def operations(self) -> list:
         return [v for v in self.order if not v.is_leaf]
-
-    def parts_of(self, value: Value) -> VGroup:
-        """Everything drawn for one Value: its circle and, if it was
-        computed, its diamond and the edges in and out."""
-        if value.is_leaf:
-            return VGroup(self.value_nodes[value])
-        return VGroup(*self.in_edges[value], self.op_nodes[value],
-                      self.out_edges[value], self.value_nodes[value])
 
     # ---- animations (returned, not played) ----
 
