@@ -1,84 +1,36 @@
-"""The shared visual kit: palette, graph mobjects and gradient animations.
+"""Computation graphs drawn from a real `Value` graph, and the gradient flow.
 
-Everything a scene draws about a computation graph comes from a real `Value`
-graph: `ComputationGraph(root)` walks the engine's topological order, lays
-the nodes out (inputs left, output right) and shows `node.data`; the
-gradients it shows come from `root.backward_steps()`. Helpers here return
-animations; the scenes decide when to play them.
+`ComputationGraph(root)` walks the engine's topological order, lays the
+nodes out (inputs left, output right) and shows `node.data`; the gradients
+it shows come from `root.backward_steps()`. Helpers here return animations;
+the scenes decide when to play them.
 """
 
 from __future__ import annotations
 
 import numpy as np
 from manimlib import (
-    BLUE, BLUE_E, DOWN, FRAME_HEIGHT, FRAME_WIDTH, GREEN, GREY_A, GREY_B,
-    GREY_D, LEFT, ORANGE, RED, RED_E, RIGHT, UP, WHITE, YELLOW,
+    DOWN, FRAME_HEIGHT, FRAME_WIDTH, UP, WHITE,
     Animation, AnimationGroup, ArcBetweenPoints, Arrow, Circle, FadeIn, GrowArrow, GrowFromCenter,
-    Indicate, LaggedStart, Rectangle, Square, Tex,
-    Text, Transform,
-    VGroup, VMobject, VShowPassingFlash, interpolate_color,
+    Indicate, LaggedStart, Square, Tex, Transform,
+    VGroup, VMobject, VShowPassingFlash,
 )
 
 from src.autograd import Value
 from src.graph_text import graph_names, tex_name, tex_number
+from src.visualization.style import (
+    EDGE_COLOR, FADE_TIME, FORWARD_FLOW_COLOR, GRADIENT_COLOR, ROLE_COLORS,
+    TRANSFORM_TIME, VALUE_TEXT_COLOR, math_label,
+)
 
-# --------------------------------------------------------------------------
-# Palette and timing (the plan's scheme, defined once)
-# --------------------------------------------------------------------------
-
-INPUT_COLOR = BLUE
-PARAMETER_COLOR = BLUE_E
-OPERATION_COLOR = GREEN
-ACTIVATION_COLOR = ORANGE
-GRADIENT_COLOR = RED
-LOSS_COLOR = RED_E
-POSITIVE_COLOR = BLUE
-NEGATIVE_COLOR = RED
-CONSTANT_COLOR = GREY_B
-EDGE_COLOR = GREY_B
-VALUE_TEXT_COLOR = WHITE
-FORWARD_FLOW_COLOR = YELLOW
-
-TRANSFORM_TIME = 1.5  # transforms and moves
-FADE_TIME = 0.8       # fades in and out
-
-ROLE_COLORS = {
-    "input": INPUT_COLOR,
-    "parameter": PARAMETER_COLOR,
-    "constant": CONSTANT_COLOR,
-    "activation": ACTIVATION_COLOR,
-    "output": LOSS_COLOR,
-    "operation": OPERATION_COLOR,
-}
-
-CODE_FONT = "DejaVu Sans Mono"
-TEXT_FONT = "DejaVu Sans"
-
-
-def value_to_color(x: float, max_abs: float = 1.0):
-    """Sign picks blue (positive) or red (negative); magnitude, brightness."""
-    if max_abs <= 0:
-        raise ValueError(f"max_abs must be positive, got {max_abs}")
-    strength = min(abs(x) / max_abs, 1.0)
-    end = POSITIVE_COLOR if x >= 0 else NEGATIVE_COLOR
-    return interpolate_color(GREY_D, end, 0.25 + 0.75 * strength)
-
-
-def math_label(tex: str, color=WHITE, height: float | None = None) -> Tex:
-    """A Tex with its colour really set (Tex ignores `color=` in 1.7.2)."""
-    label = Tex(tex)
-    label.set_color(color)
-    if height is not None:
-        label.set_height(height)
-    return label
-
-
-def text_label(text: str, color=WHITE, font_size: int = 28, font: str = TEXT_FONT) -> Text:
-    """A Text with its colour really set (Text ignores `color=` in 1.7.2)."""
-    label = Text(text, font=font, font_size=font_size)
-    label.set_color(color)
-    return label
-
+__all__ = [
+    "op_symbol",
+    "ComputationNode",
+    "ComputationEdge",
+    "ComputationGraph",
+    "GradientFlow",
+    "seed_gradient",
+]
 
 # --------------------------------------------------------------------------
 # Nodes and edges
@@ -506,108 +458,3 @@ class _LabelSwap(Transform):
         super().clean_up_from_scene(scene)
         self.node_.set_gradient_label(self.label_)
 
-
-# --------------------------------------------------------------------------
-# Text furniture: titles, captions, legend, code panel
-# --------------------------------------------------------------------------
-
-def title_text(text: str) -> Text:
-    """A scene title at the top edge."""
-    title = text_label(text, WHITE, font_size=40)
-    title.set_max_width(FRAME_WIDTH - 1.0)
-    title.to_edge(UP, buff=0.3)
-    return title
-
-
-def caption_rows(*rows) -> VGroup:
-    """Stack caption rows, left-aligned, under one another."""
-    return VGroup(*rows).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
-
-
-_ROLE_NAMES = {
-    "input": "input", "parameter": "parameter", "constant": "constant",
-    "activation": "activation", "output": "loss", "operation": "operation",
-}
-
-
-def legend(roles) -> VGroup:
-    """A small key: one coloured marker and word per node role."""
-    rows = VGroup()
-    for role in roles:
-        color = ROLE_COLORS[role]
-        if role == "operation":
-            marker = Square(0.2).rotate(np.pi / 4)
-        else:
-            marker = Circle(radius=0.12)
-        marker.set_stroke(color, 2).set_fill(color, 0.6)
-        word = text_label(_ROLE_NAMES[role], GREY_A, font_size=22)
-        rows.add(VGroup(marker, word).arrange(RIGHT, buff=0.12))
-    rows.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
-    return rows
-
-
-class CodePanel(VGroup):
-    """A block of Python lines under a comment header, with a value column.
-
-    `highlight(i)` moves a soft bar to line i (None hides it);
-    `annotate(i, x)` writes the value line i produced in the value column,
-    in the gradient colour. Both return animations. The value column is
-    part of the panel's bounds (an invisible slot), so placing the panel
-    inside the frame keeps its values inside too; a wide value is shrunk
-    to the column.
-    """
-
-    FONT_SIZE = 28
-
-    def __init__(self, header: str, lines, value_color=GRADIENT_COLOR,
-                 value_width: float = 1.1):
-        super().__init__()
-        self.header = text_label(header, GREY_B, font_size=self.FONT_SIZE, font=CODE_FONT)
-        self.lines = VGroup(*(text_label(line, WHITE, font_size=self.FONT_SIZE, font=CODE_FONT)
-                              for line in lines))
-        body = VGroup(self.header, *self.lines)
-        body.arrange(DOWN, aligned_edge=LEFT, buff=0.16)
-        self.body = body
-        self.value_color = value_color
-        self.annotations = {}
-        self.value_slot = Rectangle(width=value_width, height=body.get_height())
-        self.value_slot.set_opacity(0).next_to(body, RIGHT, buff=0.35)
-        self.bar = Rectangle(width=1, height=1).set_stroke(width=0).set_fill(YELLOW, 0)
-        self.bar.move_to(body)
-        self.add(self.value_slot, self.bar, body)
-
-    @property
-    def value_column(self) -> float:
-        """x where the values of the lines start (follows the panel)."""
-        return self.value_slot.get_left()[0]
-
-    def _bar_for(self, index: int) -> Rectangle:
-        line = self.lines[index]
-        left = self.body.get_left()[0] - 0.08
-        bar = Rectangle(width=self.value_slot.get_right()[0] - left,
-                        height=line.get_height() + 0.14)
-        bar.set_stroke(width=0).set_fill(YELLOW, 0.18)
-        bar.move_to(line).set_x(left, LEFT)
-        return bar
-
-    def highlight(self, index):
-        if index is None:
-            target = self.bar.copy().set_fill(opacity=0)
-        else:
-            target = self._bar_for(index)
-        return Transform(self.bar, target)
-
-    def annotate(self, index: int, value: float):
-        """Show `value` as the result of line `index` (replacing any old one)."""
-        label = math_label(tex_number(value), self.value_color)
-        label.set_height(self.lines[index].get_height() * 1.05)
-        label.set_max_width(self.value_slot.get_width())
-        label.next_to(self.lines[index], RIGHT, buff=0)
-        label.set_x(self.value_column, LEFT)
-        label.number = value
-        old = self.annotations.get(index)
-        if old is not None:
-            self.remove(old)
-        self.annotations[index] = label
-        self.add(label)
-        return FadeIn(label, shift=0.15 * LEFT)

@@ -1,0 +1,13 @@
+"""The shared visual kit: every picture the lecture's scenes draw.
+
+One module per kind of picture; everything public is re-exported here, so
+`from src.visualization import ComputationNode` works as before.
+
+    style        palette, timing, labels, titles, captions, legend
+    graph        ComputationNode/Edge/Graph, GradientFlow, seed_gradient
+    code_panel   CodePanel: code lines with a value column
+"""
+
+from src.visualization.style import *  # noqa: F401,F403
+from src.visualization.graph import *  # noqa: F401,F403
+from src.visualization.code_panel import *  # noqa: F401,F403

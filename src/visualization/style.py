@@ -1,0 +1,140 @@
+"""The kit's palette, timing and text furniture (titles, captions, legend).
+
+The plan's colour scheme is defined here once; every picture in the kit and
+every scene takes its colours from these names. manimgl 1.7.2 silently
+ignores `color=` on Text, Tex and Circle, so labels are always made through
+`math_label` / `text_label`, which really set the colour.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from manimlib import (
+    BLUE, BLUE_E, FRAME_WIDTH, GREEN, GREY_A, GREY_B, GREY_D, DOWN, LEFT,
+    ORANGE, RED, RED_E, RIGHT, UP, WHITE, YELLOW,
+    Circle, Square, Tex, Text, VGroup, interpolate_color,
+)
+
+__all__ = [
+    "INPUT_COLOR",
+    "PARAMETER_COLOR",
+    "OPERATION_COLOR",
+    "ACTIVATION_COLOR",
+    "GRADIENT_COLOR",
+    "LOSS_COLOR",
+    "POSITIVE_COLOR",
+    "NEGATIVE_COLOR",
+    "CONSTANT_COLOR",
+    "EDGE_COLOR",
+    "VALUE_TEXT_COLOR",
+    "FORWARD_FLOW_COLOR",
+    "TRANSFORM_TIME",
+    "FADE_TIME",
+    "ROLE_COLORS",
+    "CODE_FONT",
+    "TEXT_FONT",
+    "value_to_color",
+    "math_label",
+    "text_label",
+    "title_text",
+    "caption_rows",
+    "legend",
+]
+
+# --------------------------------------------------------------------------
+# Palette and timing (the plan's scheme, defined once)
+# --------------------------------------------------------------------------
+
+INPUT_COLOR = BLUE
+PARAMETER_COLOR = BLUE_E
+OPERATION_COLOR = GREEN
+ACTIVATION_COLOR = ORANGE
+GRADIENT_COLOR = RED
+LOSS_COLOR = RED_E
+POSITIVE_COLOR = BLUE
+NEGATIVE_COLOR = RED
+CONSTANT_COLOR = GREY_B
+EDGE_COLOR = GREY_B
+VALUE_TEXT_COLOR = WHITE
+FORWARD_FLOW_COLOR = YELLOW
+
+TRANSFORM_TIME = 1.5  # transforms and moves
+FADE_TIME = 0.8       # fades in and out
+
+ROLE_COLORS = {
+    "input": INPUT_COLOR,
+    "parameter": PARAMETER_COLOR,
+    "constant": CONSTANT_COLOR,
+    "activation": ACTIVATION_COLOR,
+    "output": LOSS_COLOR,
+    "operation": OPERATION_COLOR,
+}
+
+CODE_FONT = "DejaVu Sans Mono"
+TEXT_FONT = "DejaVu Sans"
+
+
+def value_to_color(x: float, max_abs: float = 1.0):
+    """Sign picks blue (positive) or red (negative); magnitude, brightness."""
+    if max_abs <= 0:
+        raise ValueError(f"max_abs must be positive, got {max_abs}")
+    strength = min(abs(x) / max_abs, 1.0)
+    end = POSITIVE_COLOR if x >= 0 else NEGATIVE_COLOR
+    return interpolate_color(GREY_D, end, 0.25 + 0.75 * strength)
+
+
+def math_label(tex: str, color=WHITE, height: float | None = None) -> Tex:
+    """A Tex with its colour really set (Tex ignores `color=` in 1.7.2)."""
+    label = Tex(tex)
+    label.set_color(color)
+    if height is not None:
+        label.set_height(height)
+    return label
+
+
+def text_label(text: str, color=WHITE, font_size: int = 28, font: str = TEXT_FONT) -> Text:
+    """A Text with its colour really set (Text ignores `color=` in 1.7.2)."""
+    label = Text(text, font=font, font_size=font_size)
+    label.set_color(color)
+    return label
+
+
+
+# --------------------------------------------------------------------------
+# Text furniture: titles, captions, legend, code panel
+# --------------------------------------------------------------------------
+
+def title_text(text: str) -> Text:
+    """A scene title at the top edge."""
+    title = text_label(text, WHITE, font_size=40)
+    title.set_max_width(FRAME_WIDTH - 1.0)
+    title.to_edge(UP, buff=0.3)
+    return title
+
+
+def caption_rows(*rows) -> VGroup:
+    """Stack caption rows, left-aligned, under one another."""
+    return VGroup(*rows).arrange(DOWN, aligned_edge=LEFT, buff=0.2)
+
+
+_ROLE_NAMES = {
+    "input": "input", "parameter": "parameter", "constant": "constant",
+    "activation": "activation", "output": "loss", "operation": "operation",
+}
+
+
+def legend(roles) -> VGroup:
+    """A small key: one coloured marker and word per node role."""
+    rows = VGroup()
+    for role in roles:
+        color = ROLE_COLORS[role]
+        if role == "operation":
+            marker = Square(0.2).rotate(np.pi / 4)
+        else:
+            marker = Circle(radius=0.12)
+        marker.set_stroke(color, 2).set_fill(color, 0.6)
+        word = text_label(_ROLE_NAMES[role], GREY_A, font_size=22)
+        rows.add(VGroup(marker, word).arrange(RIGHT, buff=0.12))
+    rows.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
+    return rows
+
