@@ -6,8 +6,12 @@ One module per kind of picture; everything public is re-exported here, so
     style        palette, timing, labels, titles, captions, legend
     graph        ComputationNode/Edge/Graph, GradientFlow, seed_gradient
     code_panel   CodePanel: code lines with a value column
+    tensors      ValueMatrix (matrices/vectors of engine numbers), CacheBox
+    network      NetworkDiagram (a real MLP, neuron by neuron), LayerPipeline
 """
 
 from src.visualization.style import *  # noqa: F401,F403
 from src.visualization.graph import *  # noqa: F401,F403
 from src.visualization.code_panel import *  # noqa: F401,F403
+from src.visualization.tensors import *  # noqa: F401,F403
+from src.visualization.network import *  # noqa: F401,F403
