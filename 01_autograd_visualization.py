@@ -18,24 +18,26 @@ import os
 import sys
 
 from manimlib import (
-    DOWN, LEFT, RIGHT, UL, UP, UR, GREY_A, YELLOW,
-    FadeIn, FadeOut, FadeTransform, FlashAround, Indicate, InteractiveScene,
-    LaggedStart, LaggedStartMap, SurroundingRectangle, VGroup,
-    Write,
+    DOWN, LEFT, RIGHT, UL, UP, UR, GREY_A, GREY_B, WHITE, YELLOW,
+    Arrow, FadeIn, FadeOut, FadeTransform, FlashAround, GrowArrow, Indicate,
+    InteractiveScene, LaggedStart, LaggedStartMap, ShowCreation,
+    SurroundingRectangle, VGroup, Write,
 )
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from src.autograd import Value  # noqa: E402
 from src.examples import lecture_loss, shared_input  # noqa: E402
+from src.models import MLP, mse  # noqa: E402
 from src.graph_text import (  # noqa: E402
     backward_code, forward_code, local_rule, tex_name, tex_number,
 )
 from src.visualization import (  # noqa: E402
-    FADE_TIME, GRADIENT_COLOR, LOSS_COLOR,
+    FADE_TIME, FORWARD_FLOW_COLOR, GRADIENT_COLOR, LOSS_COLOR,
     OPERATION_COLOR, PARAMETER_COLOR, TRANSFORM_TIME, CodePanel,
-    ComputationGraph, GradientFlow, caption_rows, legend, math_label,
-    seed_gradient, text_label, title_text,
+    ComputationGraph, ComputationNode, GradientFlow, NetworkDiagram,
+    caption_rows, legend, math_label, scene_icon, seed_gradient, text_label,
+    title_text,
 )
 
 
@@ -348,3 +350,111 @@ class BackwardPassScene(InteractiveScene):
             mobject.set_max_width(13).set_max_height(1.1)
             mobject.to_edge(DOWN, buff=0.4)
         return mobject
+
+
+# --------------------------------------------------------------------------
+# Scene 7
+# --------------------------------------------------------------------------
+
+class SummaryScene(InteractiveScene):
+    """The five takeaways, each with the picture that taught it, then the
+    whole story on one small network: values forward, gradients back."""
+
+    seed = 3                     # the closing network, MLP(2, [3, 1]) from this seed
+    x_input = (0.6, -0.4)        # the example it runs forward and backward
+    target = 1.0
+
+    TAKEAWAYS = [
+        ("chain", "Chain rule: a complex derivative is a product of simple local ones"),
+        ("graph", "The forward pass builds the computation graph and saves activations"),
+        ("cache", "Activations are saved because gradient computation needs them"),
+        ("two_gradients", "Each layer computes gradients for BOTH its parameters AND its input"),
+        ("reverse", "The backward pass visits nodes in reverse topological order"),
+    ]
+
+    def construct(self):
+        self.model, self.loss = self.run_example()
+        self.show_title()
+        self.list_takeaways()
+        self.assemble_network()
+        self.run_forward_and_backward()
+        self.close()
+
+    def run_example(self):
+        # One real forward and backward pass: the closing diagram draws it.
+        model = MLP(2, [3, 1], activation="tanh", seed=self.seed)
+        loss = mse(model(list(self.x_input)), self.target)
+        loss.backward()
+        return model, loss
+
+    def show_title(self):
+        self.title = title_text("Automatic Differentiation: Key Takeaways")
+        self.play(Write(self.title), run_time=TRANSFORM_TIME)
+
+    def list_takeaways(self):
+        # One idea per scene, each beside a reminder of the scene's picture.
+        rows = VGroup()
+        for number, (icon_kind, sentence) in enumerate(self.TAKEAWAYS, start=1):
+            icon = scene_icon(icon_kind, height=0.5).set_max_width(1.2)
+            badge = text_label(f"{number}.", YELLOW, font_size=28)
+            words = text_label(sentence, WHITE, font_size=28)
+            words.set_max_width(10.8)
+            row = VGroup(icon, badge, words).arrange(RIGHT, buff=0.3)
+            rows.add(row)
+        rows.arrange(DOWN, aligned_edge=LEFT, buff=0.6)
+        for row in rows:  # icons share one column, sentences another
+            row[0].set_x(-6.0)
+            row[1].next_to(row[0], RIGHT, buff=0.4).set_x(-5.0, LEFT)
+            row[2].next_to(row[1], RIGHT, buff=0.2)
+        rows.set_x(0).set_y(-0.25)
+        self.rows = rows
+        for row in rows:
+            self.play(FadeIn(row, shift=0.3 * RIGHT), run_time=FADE_TIME)
+            self.wait(1.1)
+        self.wait(0.6)
+
+    def assemble_network(self):
+        # The whole story on one small network.
+        self.net = NetworkDiagram(self.model, layer_gap=2.6, neuron_gap=1.0, radius=0.3)
+        self.loss_node = ComputationNode(self.loss, "output", "L")
+        self.loss_node.remove(self.loss_node.value_label, self.loss_node.grad_label)
+        self.loss_node.scale(0.8).next_to(self.net, RIGHT, buff=1.0)
+        self.loss_arrow = Arrow(self.net.neurons[-1][0].get_right(), self.loss_node.get_left(),
+                                buff=0.1, thickness=3.0).set_fill(GREY_B)
+        self.diagram = VGroup(self.net, self.loss_arrow, self.loss_node).move_to(0.2 * DOWN)
+        self.forward_arrow = Arrow(LEFT, RIGHT, thickness=4.0).set_fill(FORWARD_FLOW_COLOR)
+        self.forward_arrow.set_width(self.diagram.get_width()).next_to(self.diagram, UP, buff=0.35)
+        self.forward_words = text_label("forward: compute values, save activations",
+                                        FORWARD_FLOW_COLOR, font_size=24)
+        self.forward_words.next_to(self.forward_arrow, UP, buff=0.12)
+        self.backward_arrow = Arrow(RIGHT, LEFT, thickness=4.0).set_fill(GRADIENT_COLOR)
+        self.backward_arrow.set_width(self.diagram.get_width()).next_to(self.diagram, DOWN, buff=0.35)
+        self.backward_words = text_label("backward: gradients in reverse order",
+                                         GRADIENT_COLOR, font_size=24)
+        self.backward_words.next_to(self.backward_arrow, DOWN, buff=0.12)
+        self.play(FadeOut(self.rows, shift=0.5 * UP), run_time=FADE_TIME)
+        self.play(LaggedStart(
+            FadeIn(self.net.neurons, lag_ratio=0.1),
+            ShowCreation(self.net.edge_layers, lag_ratio=0.02),
+            FadeIn(VGroup(self.loss_arrow, self.loss_node)),
+            lag_ratio=0.4), run_time=TRANSFORM_TIME)
+        self.add(self.net)
+
+    def run_forward_and_backward(self):
+        # Values flow forward (neurons light up), gradients flow back (edges recolour).
+        inputs, hidden, output = ([v.data for v in layer] for layer in self.model.activations)
+        self.play(GrowArrow(self.forward_arrow), FadeIn(self.forward_words), run_time=FADE_TIME)
+        self.play(self.net.full_forward_flow(run_time=1.4),
+                  self.net.restyled(neurons={0: inputs, 1: hidden, 2: output}, run_time=1.4))
+        self.play(Indicate(self.loss_node, color=LOSS_COLOR), run_time=0.8)
+        self.play(GrowArrow(self.backward_arrow), FadeIn(self.backward_words), run_time=FADE_TIME)
+        self.play(self.net.full_backward_flow(run_time=1.4),
+                  self.net.restyled(edges=self.net.edge_values("grad"), run_time=1.4))
+
+    def close(self):
+        # Where this lives in practice.
+        words = text_label("This is how PyTorch's autograd works!", WHITE, font_size=34)
+        words.to_edge(DOWN, buff=0.3)
+        self.play(Write(words), run_time=TRANSFORM_TIME)
+        self.play(FlashAround(words, color=YELLOW), run_time=1.2)
+        self.wait(2)
