@@ -14,30 +14,36 @@ subclass with other numbers and everything drawn is recomputed:
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 
 from manimlib import (
-    DOWN, LEFT, RIGHT, UL, UP, UR, GREY_A, GREY_B, WHITE, YELLOW,
-    Arrow, FadeIn, FadeOut, FadeTransform, FlashAround, GrowArrow, Indicate,
-    InteractiveScene, LaggedStart, LaggedStartMap, ShowCreation,
-    SurroundingRectangle, VGroup, Write,
+    DOWN, FRAME_WIDTH, LEFT, RIGHT, UL, UP, UR, GREY_A, GREY_B, WHITE, YELLOW,
+    AnimationGroup, Arrow, FadeIn, FadeOut, FadeTransform, FlashAround, GrowArrow,
+    Indicate, InteractiveScene, LaggedStart, LaggedStartMap, ShowCreation,
+    SurroundingRectangle, TransformFromCopy, TransformMatchingShapes, VGroup, Write,
 )
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from src.autograd import Value  # noqa: E402
-from src.examples import lecture_loss, shared_input  # noqa: E402
-from src.models import MLP, mse  # noqa: E402
-from src.graph_text import (  # noqa: E402
-    backward_code, forward_code, local_rule, tex_name, tex_number,
+from src.autograd import Value, numerical_grad  # noqa: E402
+from src.examples import (  # noqa: E402
+    four_link_chain, lecture_loss, shared_input, shifted_square,
 )
+from src.graph_text import (  # noqa: E402
+    backward_code, forward_code, graph_names, local_rule, tex_name, tex_number,
+)
+from src.models import MLP, mse  # noqa: E402
 from src.visualization import (  # noqa: E402
-    FADE_TIME, FORWARD_FLOW_COLOR, GRADIENT_COLOR, LOSS_COLOR,
-    OPERATION_COLOR, PARAMETER_COLOR, TRANSFORM_TIME, CodePanel,
-    ComputationGraph, ComputationNode, GradientFlow, NetworkDiagram,
-    caption_rows, legend, math_label, scene_icon, seed_gradient, text_label,
-    title_text,
+    ACTIVATION_COLOR, FADE_TIME, FORWARD_FLOW_COLOR, GRADIENT_COLOR,
+    HIGHLIGHT_COLOR, INPUT_COLOR, LOSS_COLOR, NOTE_COLOR, OPERATION_COLOR,
+    PARAMETER_COLOR, TRANSFORM_TIME, VALUE_TEXT_COLOR,
+    ChainNode, CodePanel, ComputationGraph, ComputationNode, FunctionBox,
+    FunctionChain, GradientFlow, NetworkDiagram,
+    caption_rows, chain_links, legend, link_formula, link_local, math_label,
+    morph_chain, number_label, scene_icon, seed_gradient, substitute,
+    text_label, title_text, typeset_row,
 )
 
 
@@ -59,6 +65,359 @@ def chain_rule_caption(graph: ComputationGraph, step, index: int) -> VGroup:
         math_label(tex_number(contribution.added), GRADIENT_COLOR),
     ).arrange(RIGHT, buff=0.15)
     return caption_rows(symbolic, numeric)
+
+
+# --------------------------------------------------------------------------
+# Scene 1
+# --------------------------------------------------------------------------
+
+def _d(top: str, bottom: str) -> str:
+    return rf"\frac{{d{top}}}{{d{bottom}}}"
+
+
+class ChainRuleScene(InteractiveScene):
+    """The chain rule: the derivative of a composition is the product of
+    the local derivatives of its parts."""
+
+    x = 3.0          # input of F = (x + 2)^2
+    h = 1e-3         # step of the central-difference check
+    chain_x = 0.2    # input of x -> 3x -> -1 -> (.)^2 -> tanh
+
+    def construct(self):
+        self.compute_example()
+        self.show_title_and_rule()
+        self.show_composition()
+        self.make_it_concrete()
+        self.compute_local_derivatives()
+        self.multiply_the_factors()
+        self.check_numerically()
+        self.extend_the_chain()
+        self.multiply_link_by_link()
+        self.state_the_insight()
+
+    # ---- the engine's numbers ----
+
+    def compute_example(self):
+        """Forward and backward on both expressions; the scene only draws these."""
+        self.F, self.xv = shifted_square(self.x)
+        self.names = graph_names(self.F)
+        (self.link_g, self.link_F) = chain_links(self.F)
+        steps = self.F.backward_steps()
+        self.dF_dg = link_local(steps, self.link_F)    # local of F = g^2: 2g
+        self.dg_dx = link_local(steps, self.link_g)    # local of g = x + 2: 1
+        self.dF_dx = self.dF_dg.local * self.dg_dx.local
+        self.F.backward()
+        assert math.isclose(self.dF_dx, self.xv.grad, rel_tol=1e-12, abs_tol=1e-12)
+        assert math.isclose(self.dg_dx.added, self.xv.grad, rel_tol=1e-12, abs_tol=1e-12)
+        # The check: central differences on the same expression, from the engine.
+        self.F_plus = shifted_square(self.x + self.h)[0].data
+        self.F_minus = shifted_square(self.x - self.h)[0].data
+        self.estimate = numerical_grad(lambda v: shifted_square(v)[0], self.x, eps=self.h)
+        assert math.isclose(self.estimate, (self.F_plus - self.F_minus) / (2 * self.h),
+                            rel_tol=1e-9, abs_tol=1e-12)
+
+        self.chain, self.chain_xv = four_link_chain(self.chain_x)
+        self.chain_names = graph_names(self.chain)
+        self.links = chain_links(self.chain)
+        chain_steps = self.chain.backward_steps()
+        self.contributions = [link_local(chain_steps, link) for link in self.links]
+        running = 1.0
+        for c in reversed(self.contributions):
+            running *= c.local
+            assert math.isclose(running, c.added, rel_tol=1e-12, abs_tol=1e-12)
+        self.chain.backward()
+        assert math.isclose(running, self.chain_xv.grad, rel_tol=1e-12, abs_tol=1e-12)
+
+    # ---- beats ----
+
+    def show_title_and_rule(self):
+        # The rule itself: the derivative of a composition is a product.
+        self.title = title_text("The Chain Rule: Foundation of Backpropagation")
+        self.rule = typeset_row([
+            (_d("F", "x"), GRADIENT_COLOR), "=", (_d("F", "g"), GRADIENT_COLOR),
+            r"\cdot", (_d("g", "x"), GRADIENT_COLOR),
+        ], height=0.8)
+        self.rule.move_to(2.35 * UP)
+        self.play(Write(self.title), run_time=TRANSFORM_TIME)
+        self.play(FadeIn(self.rule, shift=0.2 * DOWN), run_time=FADE_TIME)
+        self.wait(0.5)
+
+    def show_composition(self):
+        # F = f(g(x)): x goes through g, then through f.
+        self.abstract = FunctionChain([
+            ChainNode("x", "input"), FunctionBox("g"), FunctionBox("f"),
+            ChainNode("F", "output"),
+        ], gap=0.9)
+        self.abstract.move_to(0.75 * UP)
+        self.composition = typeset_row([
+            ("F", LOSS_COLOR), "=", "f(g(", ("x", INPUT_COLOR), "))"], height=0.45)
+        self.composition.move_to(2.35 * UP).set_x(3.6)
+        self.play(
+            self.rule.animate.set_x(-3.6),
+            FadeIn(self.composition, shift=0.2 * LEFT),
+            LaggedStartMap(FadeIn, VGroup(*self.abstract.parts), lag_ratio=0.25),
+            LaggedStartMap(GrowArrow, self.abstract.arrows, lag_ratio=0.25),
+            run_time=TRANSFORM_TIME,
+        )
+        self.add(self.abstract)
+        self.wait(0.4)
+
+    def make_it_concrete(self):
+        # The concrete example: g = x + 2, F = g^2, so F = (x + 2)^2.
+        names = self.names
+        g_formula = link_formula(self.link_g, names)
+        F_formula = link_formula(self.link_F, names)
+        g_name, F_name = tex_name(names[self.link_g.value]), tex_name(names[self.F])
+        concrete = typeset_row([(F_name, LOSS_COLOR), "=",
+                                substitute(F_formula, g_name, g_formula)], height=0.45)
+        definitions = typeset_row([
+            (g_name, ACTIVATION_COLOR), "=", g_formula + r",\qquad",
+            (F_name, LOSS_COLOR), "=", F_formula], height=0.36)
+        self.header = VGroup(concrete, definitions).arrange(DOWN, buff=0.2)
+        self.header.move_to(2.35 * UP).set_x(3.6)
+        self.diagram = FunctionChain.from_value(self.F, names, gap=0.9)
+        self.diagram.move_to(self.abstract)
+        old, new = self.abstract, self.diagram
+        self.play(
+            morph_chain(old, new, [(old.nodes[0], new.nodes[0]), (old.boxes[0], new.boxes[0]),
+                                   (old.boxes[1], new.boxes[1]), (old.nodes[1], new.nodes[2])]),
+            TransformMatchingShapes(self.composition, concrete),
+            run_time=TRANSFORM_TIME,
+        )
+        self.play(FadeIn(definitions, shift=0.15 * DOWN), run_time=FADE_TIME)
+        # Forward: the engine's values above x, g and F.
+        self.values = VGroup(*(
+            self.diagram.above(node, self.value_label(v, "example", names, scale=0.95))
+            for node, v in zip(self.diagram.nodes, self.diagram.values)))
+        self.play(LaggedStartMap(FadeIn, self.values, shift=0.15 * UP, lag_ratio=0.3),
+                  run_time=FADE_TIME)
+
+    def compute_local_derivatives(self):
+        # Backward, one link at a time: dF/dg first, then dg/dx.
+        x_node, g_node, F_node = self.diagram.nodes
+        self.arcs, self.locals = VGroup(), VGroup()
+        self.caption = self.make_caption("Backward: each function contributes its local derivative",
+                                         1.85 * DOWN)
+        for step, (link, contribution, (src, dst), box) in enumerate((
+            (self.link_F, self.dF_dg, (F_node, g_node), self.diagram.boxes[1]),
+            (self.link_g, self.dg_dx, (g_node, x_node), self.diagram.boxes[0]),
+        )):
+            arc = self.diagram.backward_arrow(src, dst, depth=0.42)
+            label = self.local_label(link, contribution, scale=0.7)
+            label.next_to(arc, DOWN, buff=0.12)
+            self.arcs.add(arc)
+            self.locals.add(label)
+            self.play(
+                Indicate(box, color=HIGHLIGHT_COLOR, scale_factor=1.1),
+                GrowArrow(arc),
+                FadeIn(label, shift=0.15 * DOWN),
+                *([FadeIn(self.caption)] if step == 0 else []),
+                run_time=1.1,
+            )
+
+    def multiply_the_factors(self):
+        # The chain: dF/dx = 2g . 1 = 2(x + 2), then the same in numbers.
+        names = self.names
+        F_name, x_name = tex_name(names[self.F]), tex_name(names[self.xv])
+        g_name = tex_name(names[self.link_g.value])
+        dF_rule = self.locals[0].rule_part.tex_string
+        dg_rule = self.locals[1].rule_part.tex_string
+        total = substitute(dF_rule, g_name, link_formula(self.link_g, names))
+        if dg_rule != "1":  # a factor 1 is left out of the simplified form
+            total = rf"{total} \cdot {dg_rule}"
+        n1 = number_label(self.dF_dg.local, GRADIENT_COLOR, bracket_negative=True,
+                          key=("example", "dF/dg"))
+        n2 = number_label(self.dg_dx.local, GRADIENT_COLOR, bracket_negative=True,
+                          key=("example", "dg/dx"))
+        result = number_label(self.dF_dx, GRADIENT_COLOR, key=("example", "dF/dx"))
+        row = typeset_row([
+            (_d(F_name, x_name), GRADIENT_COLOR), "=",
+            (dF_rule, GRADIENT_COLOR), r"\cdot", (dg_rule, GRADIENT_COLOR), "=", total,
+            "=", n1, r"\cdot", n2, "=", result,
+        ], height=0.75)
+        row.move_to(1.85 * DOWN)
+        self.product = row
+        # Each factor lights up where it was computed and joins the product.
+        self.play(FadeOut(self.caption), FadeIn(row[:2], shift=0.1 * UP), run_time=FADE_TIME)
+        for local, factor, dot in ((self.locals[0], row[2], row[3]), (self.locals[1], row[4], None)):
+            self.play(
+                FlashAround(local, color=HIGHLIGHT_COLOR),
+                TransformFromCopy(local.rule_part, factor),
+                *([FadeIn(dot)] if dot is not None else []),
+                run_time=0.9,
+            )
+        self.play(FadeIn(row[5:7], shift=0.1 * LEFT), run_time=FADE_TIME)
+        self.play(
+            TransformFromCopy(self.locals[0].number_part, n1),
+            TransformFromCopy(self.locals[1].number_part, n2),
+            FadeIn(VGroup(row[7], row[9])),
+            run_time=TRANSFORM_TIME,
+        )
+        self.play(FadeIn(VGroup(row[11], result), shift=0.1 * LEFT), run_time=FADE_TIME)
+
+    def check_numerically(self):
+        # Not a trick: nudge x both ways and measure the slope.
+        F_name, x_name = tex_name(self.names[self.F]), tex_name(self.names[self.xv])
+        plus = number_label(self.F_plus, digits=8, key=("example", "F(x+h)"))
+        minus = number_label(self.F_minus, digits=8, key=("example", "F(x-h)"))
+        two_h = number_label(2 * self.h, key=("example", "2h"))
+        estimate = number_label(self.estimate, GRADIENT_COLOR, digits=6,
+                                key=("example", "numerical"))
+        check = typeset_row([
+            rf"\frac{{{F_name}({x_name}+h) - {F_name}({x_name}-h)}}{{2h}}", "=",
+            "(", plus, "-", minus, ")", "/", two_h, r"\approx", estimate,
+            (r"\;\checkmark", HIGHLIGHT_COLOR),
+        ], height=0.7)
+        h_note = typeset_row([("h", NOTE_COLOR), ("=", NOTE_COLOR),
+                              number_label(self.h, NOTE_COLOR, key=("example", "h"))], height=0.24)
+        h_note.next_to(check, RIGHT, buff=0.5)
+        VGroup(check, h_note).move_to(3.05 * DOWN)
+        self.check = VGroup(check, h_note)
+        self.play(FadeIn(check[:-1], shift=0.15 * UP), FadeIn(h_note), run_time=FADE_TIME)
+        self.play(
+            Write(check[-1]),
+            FlashAround(estimate, color=HIGHLIGHT_COLOR),
+            FlashAround(self.product[-1], color=HIGHLIGHT_COLOR),
+            run_time=1.2,
+        )
+        self.wait(0.8)
+
+    def extend_the_chain(self):
+        # Longer chains work the same way: x -> g1 -> g2 -> g3 -> F.
+        names = self.chain_names
+        node_names = [tex_name(names[v]) for v in self.chain_nodes()]
+        pieces = [(_d(node_names[-1], node_names[0]), GRADIENT_COLOR), "="]
+        for i in reversed(range(len(self.links))):
+            if i < len(self.links) - 1:
+                pieces.append(r"\cdot")
+            pieces.append((_d(node_names[i + 1], node_names[i]), GRADIENT_COLOR))
+        self.long_rule = typeset_row(pieces, height=0.72).move_to(2.4 * UP)
+        self.diagram2 = FunctionChain.from_value(self.chain, names, gap=0.5)
+        self.diagram2.move_to(0.95 * UP)
+        self.values2 = VGroup(*(
+            self.diagram2.above(node, self.value_label(v, "chain", names, scale=0.88))
+            for node, v in zip(self.diagram2.nodes, self.diagram2.values)))
+        old = VGroup(self.diagram, self.values, self.arcs, self.locals, self.product,
+                     self.check, self.header)
+        self.play(FadeOut(old), FadeTransform(self.rule, self.long_rule), run_time=FADE_TIME)
+        self.play(
+            LaggedStartMap(FadeIn, VGroup(*self.diagram2.parts), lag_ratio=0.15),
+            LaggedStartMap(GrowArrow, self.diagram2.arrows, lag_ratio=0.15),
+            run_time=TRANSFORM_TIME,
+        )
+        self.add(self.diagram2)
+        self.play(LaggedStartMap(FadeIn, self.values2, shift=0.15 * UP, lag_ratio=0.2),
+                  run_time=FADE_TIME)
+
+    def multiply_link_by_link(self):
+        # Backward from F: each link's local derivative multiplies the running product.
+        names = self.chain_names
+        nodes, boxes = self.diagram2.nodes, self.diagram2.boxes
+        seed = self.running_label(self.chain, 1.0, nodes[-1])
+        self.locals2, self.running, self.run_arrows = VGroup(), VGroup(seed), VGroup()
+        self.caption = self.make_caption(
+            "Backward from F: multiply in one local derivative per link", 2.0 * DOWN)
+        self.play(FadeIn(seed, shift=0.15 * UP), FadeIn(self.caption), run_time=FADE_TIME)
+        for k in reversed(range(len(self.links))):
+            link, contribution = self.links[k], self.contributions[k]
+            local = self.local_label(link, contribution, scale=0.75, part="chain", names=names,
+                                     with_name=False)
+            local.next_to(boxes[k], DOWN, buff=0.2)
+            product = self.running_label(link.input, contribution.added, nodes[k])
+            previous = self.running[-1]
+            arrow = Arrow(previous.get_left(), product.get_right(), buff=0.12, thickness=2.5)
+            arrow.set_fill(GRADIENT_COLOR)
+            self.locals2.add(local)
+            self.run_arrows.add(arrow)
+            self.running.add(product)
+            self.play(LaggedStart(
+                AnimationGroup(
+                    Indicate(boxes[k], color=HIGHLIGHT_COLOR, scale_factor=1.1),
+                    Indicate(self.rule_factor(k), color=HIGHLIGHT_COLOR, scale_factor=1.1),
+                    FadeIn(local, shift=0.1 * DOWN),
+                ),
+                AnimationGroup(
+                    GrowArrow(arrow),
+                    FadeTransform(VGroup(previous.number_part, local.number_part).copy(),
+                                  product.number_part),
+                    FadeIn(product[:-1]),
+                ),
+                lag_ratio=0.5,
+            ), run_time=1.3)
+
+    def state_the_insight(self):
+        # The product is the engine's x.grad; the lesson: break it into simple parts.
+        names = self.chain_names
+        x_name, F_name = tex_name(names[self.chain_xv]), tex_name(names[self.chain])
+        pieces = [(_d(F_name, x_name), GRADIENT_COLOR), "="]
+        for i, k in enumerate(reversed(range(len(self.links)))):
+            link = self.links[k]
+            pieces += ([r"\cdot"] if i else []) + [number_label(
+                self.contributions[k].local, GRADIENT_COLOR, bracket_negative=True,
+                key=("chain", f"d{names[link.value]}/d{names[link.input]}"))]
+        pieces += ["=", number_label(self.contributions[0].added, GRADIENT_COLOR,
+                                     key=("chain", "dF/dx")),
+                   r"\qquad", r"\texttt{x.grad} =",
+                   number_label(self.chain_xv.grad, GRADIENT_COLOR, key=("chain", "x.grad")),
+                   (r"\;\checkmark", HIGHLIGHT_COLOR)]
+        row = typeset_row(pieces, height=0.62).move_to(2.0 * DOWN)
+        insight = VGroup(
+            text_label("We can compute derivatives of complex functions", font_size=30),
+            text_label("by breaking them into simple parts", font_size=30),
+        ).arrange(DOWN, buff=0.15).to_edge(DOWN, buff=0.35)
+        self.play(FadeOut(self.caption), FadeIn(row, shift=0.15 * UP),
+                  FlashAround(self.running[-1], color=HIGHLIGHT_COLOR), run_time=1.2)
+        self.play(FadeIn(insight, shift=0.2 * UP), run_time=FADE_TIME)
+        self.wait(1.8)
+
+    # ---- pieces ----
+
+    def make_caption(self, text: str, where):
+        caption = text_label(text, NOTE_COLOR, font_size=28)
+        return caption.set_max_width(12.5).move_to(where)
+
+    def value_label(self, value: Value, part: str, names: dict, scale: float):
+        """The engine's value of a node, in white, keyed by the node's name."""
+        label = number_label(value.data, VALUE_TEXT_COLOR, key=(part, names[value]))
+        return label.scale(scale)
+
+    def chain_nodes(self):
+        return [self.links[0].input] + [link.value for link in self.links]
+
+    def local_label(self, link, contribution, scale, part="example", names=None,
+                    with_name=True):
+        """d out/d in = rule = number, in red (the rule only when it is not
+        already the number); `.rule_part` and `.number_part` name its pieces."""
+        names = self.names if names is None else names
+        out, inp = names[link.value], names[link.input]
+        rule = local_rule(link.value, link.index, names, tex=True)
+        number = number_label(contribution.local, GRADIENT_COLOR, key=(part, f"d{out}/d{inp}"))
+        pieces = [(_d(tex_name(out), tex_name(inp)), GRADIENT_COLOR), "="] if with_name else []
+        if rule != tex_number(contribution.local):
+            pieces += [(rule, GRADIENT_COLOR), "="]
+        label = typeset_row(pieces + [number], scale=scale)
+        label.rule_part = label[2] if with_name else label[0]
+        label.number_part = number
+        return label
+
+    def running_label(self, value: Value, grad: float, node) -> VGroup:
+        """dF/d(value) = grad, under `node`, kept inside the frame."""
+        names = self.chain_names
+        F_name, name = names[self.chain], names[value]
+        number = number_label(grad, GRADIENT_COLOR, key=("chain", f"d{F_name}/d{name}"))
+        label = typeset_row([(_d(tex_name(F_name), tex_name(name)), GRADIENT_COLOR), "=", number],
+                            scale=0.68)
+        label.move_to(0.8 * DOWN).set_x(node.get_x())
+        half = FRAME_WIDTH / 2 - 0.2
+        label.shift(max(0.0, -half - label.get_left()[0]) * RIGHT)
+        label.shift(min(0.0, half - label.get_right()[0]) * RIGHT)
+        label.number_part = number
+        return label
+
+    def rule_factor(self, k):
+        """The factor of the long rule that belongs to link k (the rule lists
+        them from F back to x: dF/dx, =, last link, ., ..., ., first link)."""
+        return self.long_rule[2 + 2 * (len(self.links) - 1 - k)]
 
 
 # --------------------------------------------------------------------------

@@ -33,3 +33,21 @@ def shared_input(x: float = 2.0, w: float = -1.5):
     xv, wv = Value(x, "x"), Value(w, "w")
     u = _named(xv * wv, "u")
     return _named(u + xv, "f"), (xv, wv)
+
+
+def shifted_square(x):
+    """F = (x + 2)^2 as g = x + 2, F = g^2. `x` is a number or a Value.
+    Returns (F, x) with x as a Value."""
+    xv = x if isinstance(x, Value) else Value(x, "x")
+    g = _named(xv + 2, "g")
+    return _named(g ** 2, "F"), xv
+
+
+def four_link_chain(x):
+    """F = tanh((3x - 1)^2) as g1 = 3x, g2 = g1 - 1, g3 = g2^2, F = tanh(g3).
+    Returns (F, x) with x as a Value."""
+    xv = x if isinstance(x, Value) else Value(x, "x")
+    g1 = _named(3 * xv, "g1")
+    g2 = _named(g1 - 1, "g2")
+    g3 = _named(g2 ** 2, "g3")
+    return _named(g3.tanh(), "F"), xv

@@ -24,7 +24,7 @@ render = _load_runner()
 def test_finds_the_lecture_scenes_in_plan_order():
     scenes = render.find_scenes(ROOT / "01_autograd_visualization.py")
     # The plan's order: scene 2 before scene 5; nothing that is not a scene.
-    assert scenes == ["ComputationGraphScene", "BackwardPassScene", "SummaryScene"]
+    assert scenes == ["ChainRuleScene", "ComputationGraphScene", "BackwardPassScene", "SummaryScene"]
 
 
 def test_finds_subclasses_and_respects_an_explicit_order(tmp_path):

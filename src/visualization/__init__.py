@@ -8,6 +8,7 @@ One module per kind of picture; everything public is re-exported here, so
     code_panel   CodePanel: code lines with a value column
     tensors      ValueMatrix (matrices/vectors of engine numbers), CacheBox
     network      NetworkDiagram (a real MLP, neuron by neuron), LayerPipeline
+    chain        FunctionChain and the formulas of a chain of one-input functions
     icons        small pictograms of the scenes' ideas (the summary's list)
 """
 
@@ -17,3 +18,4 @@ from src.visualization.code_panel import *  # noqa: F401,F403
 from src.visualization.tensors import *  # noqa: F401,F403
 from src.visualization.network import *  # noqa: F401,F403
 from src.visualization.icons import *  # noqa: F401,F403
+from src.visualization.chain import *  # noqa: F401,F403

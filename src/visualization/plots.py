@@ -39,7 +39,8 @@ from manimlib import (
 from manimlib.utils.color import color_to_rgb
 
 from src.visualization.style import (
-    LOSS_COLOR, NEGATIVE_COLOR, POSITIVE_COLOR, VALUE_TEXT_COLOR, math_label, text_label,
+    LOSS_COLOR, NEGATIVE_COLOR, POSITIVE_COLOR, TEXT_FONT, VALUE_TEXT_COLOR, math_label,
+    text_label,
 )
 
 __all__ = [
@@ -335,9 +336,12 @@ class DecisionBoundaryPlot(Group):
         line.grid = grid
         return line
 
-    def set_boundary(self, grid) -> "DecisionBoundaryPlot":
-        """Show `grid`'s regions and contour now (no animation)."""
+    def set_boundary(self, grid, step=None) -> "DecisionBoundaryPlot":
+        """Show `grid`'s regions and contour now (no animation). `step`
+        (optional) records which training step the grid's model belongs to,
+        as `region.step`."""
         image = self.region_image(grid)
+        image.step = step
         if self.region is not None:
             self.remove(self.region)
         self.region = image
@@ -348,11 +352,11 @@ class DecisionBoundaryPlot(Group):
         self.note_changed_family()
         return self
 
-    def boundary_transition(self, grid, run_time: float = 1.5) -> Animation:
+    def boundary_transition(self, grid, step=None, run_time: float = 1.5) -> Animation:
         """Animate to `grid`'s boundary: the new regions fade in over the old
         ones (then replace them) while the contour moves to its new place.
-        The plot must be on screen."""
-        return _BoundaryMorph(self, grid, run_time=run_time)
+        The plot must be on screen. `step` is recorded as the new `region.step`."""
+        return _BoundaryMorph(self, grid, step, run_time=run_time)
 
     def region_class_at(self, point) -> int:
         """The class of the region drawn under a scene point."""
@@ -396,11 +400,12 @@ class _BoundaryMorph(Animation):
     top of both, and the old image leaves the plot at the end.
     """
 
-    def __init__(self, plot: DecisionBoundaryPlot, grid, **kwargs):
+    def __init__(self, plot: DecisionBoundaryPlot, grid, step=None, **kwargs):
         self.plot = plot
         self.grid = grid
         self.old_region = plot.region
         self.new_region = plot.region_image(grid)
+        self.new_region.step = step
         self.contour_target = plot.contour_line(grid)
         super().__init__(plot, **kwargs)
 
@@ -450,15 +455,16 @@ class _Panel(VGroup):
         self.x_axis = Line(ORIGIN, width * RIGHT).set_stroke(GREY_B, 2)
         self.y_axis = Line(ORIGIN, height * UP).set_stroke(GREY_B, 2)
         steps = len(self.values) - 1
+        tick = font_size - 2
         self.tick_labels = VGroup(
-            text_label("0", GREY_A, font_size - 4).next_to(self.x_axis.get_start(), DOWN, buff=0.08),
-            text_label(str(steps), GREY_A, font_size - 4).next_to(self.x_axis.get_end(), DOWN, buff=0.08),
-            text_label(y_tick, GREY_A, font_size - 4).next_to(self.y_axis.get_end(), LEFT, buff=0.08),
+            text_label("0", GREY_A, tick).next_to(self.x_axis.get_start(), DOWN, buff=0.08),
+            text_label(str(steps), GREY_A, tick).next_to(self.x_axis.get_end(), DOWN, buff=0.08),
+            text_label(y_tick, GREY_A, tick).next_to(self.y_axis.get_end(), LEFT, buff=0.08),
         )
-        self.step_name = text_label("step", GREY_A, font_size - 4)
+        self.step_name = text_label("step", GREY_A, tick)
         self.step_name.next_to(self.x_axis, DOWN, buff=0.08)
         self.title = text_label(title, color, font_size)
-        self.title.next_to(self.y_axis.get_end(), RIGHT, buff=0.15).align_to(self.y_axis.get_end(), UP)
+        self.title.next_to(self.y_axis.get_end(), UP, buff=0.12).align_to(self.y_axis, LEFT)
         self.curve = VMobject().set_stroke(color, 3)
         self.marker = Dot(radius=0.06).set_fill(color, 1)
         self.add(self.x_axis, self.y_axis, self.tick_labels, self.step_name, self.title,
@@ -523,8 +529,10 @@ class TrainingCurves(VGroup):
         recorded step at a time. Both must be on screen."""
         curves = self
 
+        lo, hi = min(k0, k1), max(k0, k1)
+
         def update(mob, alpha):
-            k = int(round(k0 + alpha * (k1 - k0)))
+            k = min(max(int(round(k0 + alpha * (k1 - k0))), lo), hi)
             curves.show_until(k)
             if status is not None:
                 status.set_step(k, curves.loss_panel.values[k], curves.accuracy_panel.values[k])
@@ -540,25 +548,34 @@ class TrainingStatus(VGroup):
     percent); `shown` is (step, loss, accuracy fraction) as last set.
     """
 
-    def __init__(self, font_size: int = 26):
+    def __init__(self, font_size: int = 26, max_step: int = 999):
         super().__init__()
+        digits = dict(font_size=font_size, text_config={"font": TEXT_FONT})
+        # Laid out with the widest numbers they will show, so nothing moves later.
         self.step_word = text_label("step", GREY_A, font_size)
-        self.step_number = Integer(0, font_size=font_size).set_color(WHITE)
+        self.step_number = Integer(max_step, **digits).set_color(WHITE)
         self.loss_word = text_label("loss L =", LOSS_COLOR, font_size)
-        self.loss_number = DecimalNumber(0.0, num_decimal_places=3, font_size=font_size)
+        self.loss_number = DecimalNumber(8.888, num_decimal_places=3, **digits)
         self.loss_number.set_color(LOSS_COLOR)
         self.accuracy_word = text_label("accuracy", GREY_A, font_size)
-        self.accuracy_number = DecimalNumber(0, num_decimal_places=0, font_size=font_size)
+        self.accuracy_number = DecimalNumber(100, num_decimal_places=0, **digits)
         self.accuracy_number.set_color(ACCURACY_COLOR)
         self.percent = text_label("%", ACCURACY_COLOR, font_size)
         self.parts = [VGroup(self.step_word, self.step_number),
                       VGroup(self.loss_word, self.loss_number),
                       VGroup(self.accuracy_word, self.accuracy_number, self.percent)]
         for part in self.parts:
-            part.arrange(RIGHT, buff=0.12, aligned_edge=DOWN)
+            part.arrange(RIGHT, buff=0.12)
+            # numbers sit on the word's baseline (its first glyph has no descender)
+            for number in part[1:]:
+                number.align_to(part[0][0], DOWN)
         self.add(*self.parts)
-        self.arrange(RIGHT, buff=0.45, aligned_edge=DOWN)
+        self.arrange(RIGHT, buff=0.45)
+        baseline = self.parts[0][0][0].get_bottom()[1]
+        for part in self.parts[1:]:
+            part.shift((baseline - part[0][0].get_bottom()[1]) * UP)
         self.shown = None
+        self.set_step(0, 0.0, 0.0)
 
     def set_step(self, k: int, loss: float, accuracy: float) -> "TrainingStatus":
         """Show step k's numbers (no animation; the layout stays put)."""

@@ -28,6 +28,8 @@ __all__ = [
     "EDGE_COLOR",
     "VALUE_TEXT_COLOR",
     "FORWARD_FLOW_COLOR",
+    "HIGHLIGHT_COLOR",
+    "NOTE_COLOR",
     "TRANSFORM_TIME",
     "FADE_TIME",
     "ROLE_COLORS",
@@ -57,6 +59,8 @@ CONSTANT_COLOR = GREY_B
 EDGE_COLOR = GREY_B
 VALUE_TEXT_COLOR = WHITE
 FORWARD_FLOW_COLOR = YELLOW
+HIGHLIGHT_COLOR = YELLOW  # what is being computed right now; a check that passed
+NOTE_COLOR = GREY_A       # asides (the step h of a numerical check)
 
 TRANSFORM_TIME = 1.5  # transforms and moves
 FADE_TIME = 0.8       # fades in and out
