@@ -19,12 +19,14 @@ def _load_runner():
 
 
 render = _load_runner()
+# The plan's order of the scenes.
+LECTURE_SCENES = ["ChainRuleScene", "ComputationGraphScene", "BackwardPassScene", "SummaryScene"]
 
 
 def test_finds_the_lecture_scenes_in_plan_order():
     scenes = render.find_scenes(ROOT / "01_autograd_visualization.py")
     # The plan's order: scene 2 before scene 5; nothing that is not a scene.
-    assert scenes == ["ChainRuleScene", "ComputationGraphScene", "BackwardPassScene", "SummaryScene"]
+    assert scenes == LECTURE_SCENES
 
 
 def test_finds_subclasses_and_respects_an_explicit_order(tmp_path):
@@ -41,7 +43,7 @@ def test_finds_subclasses_and_respects_an_explicit_order(tmp_path):
 
 def test_list_prints_the_scenes(capsys):
     assert render.main(["--list"]) == 0
-    assert capsys.readouterr().out.split() == ["ComputationGraphScene", "BackwardPassScene"]
+    assert capsys.readouterr().out.split() == LECTURE_SCENES
 
 
 def test_unknown_scene_is_named_with_the_available_ones(capsys):
