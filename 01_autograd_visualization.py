@@ -22,7 +22,8 @@ from manimlib import (
     DOWN, FRAME_WIDTH, LEFT, RIGHT, UL, UP, UR, GREY_A, GREY_B, WHITE, YELLOW,
     AnimationGroup, Arrow, FadeIn, FadeOut, FadeTransform, FlashAround, GrowArrow,
     Indicate, InteractiveScene, LaggedStart, LaggedStartMap, ShowCreation,
-    SurroundingRectangle, TransformFromCopy, TransformMatchingShapes, VGroup, Write,
+    Cross, Line, Restore, SurroundingRectangle, Transform, TransformFromCopy,
+    TransformMatchingShapes, VGroup, Write,
 )
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -39,11 +40,12 @@ from src.visualization import (  # noqa: E402
     ACTIVATION_COLOR, FADE_TIME, FORWARD_FLOW_COLOR, GRADIENT_COLOR,
     HIGHLIGHT_COLOR, INPUT_COLOR, LOSS_COLOR, NOTE_COLOR, OPERATION_COLOR,
     PARAMETER_COLOR, TRANSFORM_TIME, VALUE_TEXT_COLOR,
-    ChainNode, CodePanel, ComputationGraph, ComputationNode, FunctionBox,
-    FunctionChain, GradientFlow, NetworkDiagram,
-    caption_rows, chain_links, legend, link_formula, link_local, math_label,
-    morph_chain, number_label, scene_icon, seed_gradient, substitute,
-    text_label, title_text, typeset_row,
+    CacheBox, ChainNode, CodePanel, ComputationGraph, ComputationNode,
+    FunctionBox, FunctionChain, GradientFlow, LayerPipeline, NetworkDiagram,
+    ValueMatrix, bullet_notes, caption_rows, chain_links, legend, link_formula,
+    link_local, math_label, morph_chain, number_label, panel_header,
+    reveal_from, scene_icon, seed_gradient, substitute, text_label,
+    title_text, typeset_row,
 )
 
 
@@ -566,6 +568,433 @@ class ComputationGraphScene(InteractiveScene):
         card.shift(min(0, 7.0 - 0.15 - card.get_right()[0]) * RIGHT)
         card.set_y(self.caption.get_top()[1] + 0.2 + card.get_height() / 2)
         return card
+
+
+# --------------------------------------------------------------------------
+# Scene 3
+# --------------------------------------------------------------------------
+
+class ParametersVsActivationsScene(InteractiveScene):
+    """What a network keeps: parameters it learns, activations it saves."""
+
+    # A 2 -> 3 -> 1 ReLU network from src/models.py. Seed 38 with this input
+    # was found by computing: all three hidden pre-activations are clearly
+    # positive (about 0.29, 0.79, 0.44), so no ReLU is dead and every entry
+    # of dL/dW2 = dL/dh2 * a1^T (and of dL/dW1) is non-zero; W2 has weights
+    # of both signs, and the output (about -0.60) is far from the target, so
+    # the gradients are large enough to read.
+    seed = 38
+    x_input = (0.8, -0.5)
+    target = 1.0
+
+    LEFT_X, RIGHT_X = -3.55, 3.55
+
+    def construct(self):
+        self.run_the_network()
+        self.reveal_split_screen()
+        self.show_parameters()
+        self.show_activations()
+        self.run_forward_pass()
+        self.run_backward_pass()
+        self.show_weight_gradient_formula()
+        self.multiply_entry_by_entry()
+        self.compare_with_engine()
+        self.take_the_cache_away()
+        self.layer_one_outer_product()
+        self.close_on_the_cache()
+
+    # ---- the numbers: one forward and backward pass of the engine ----
+
+    def run_the_network(self):
+        # Everything drawn below comes from this model, this input, this loss.
+        self.model = MLP(2, [3, 1], activation="relu", seed=self.seed)
+        self.out = self.model(list(self.x_input))
+        self.loss = mse(self.out, self.target)
+        self.loss.backward()
+        acts = self.model.activations
+        self.x_values = list(acts[0])
+        self.a1 = list(acts[1])
+        self.h1 = [pre_activation(a) for a in self.a1]
+        self.h2 = [pre_activation(v) for v in acts[2]]
+        layer1, layer2 = self.model.layers
+        self.weights = {k: [[w.data for w in n.w] for n in layer.neurons]
+                        for k, layer in ((1, layer1), (2, layer2))}
+        self.biases = {k: [n.b.data for n in layer.neurons]
+                       for k, layer in ((1, layer1), (2, layer2))}
+        # Layer 2's weight gradient, as the engine computed it scalar by scalar.
+        self.upstream = [h.grad for h in self.h2]
+        self.saved_input = [a.data for a in self.a1]
+        self.w2_grad = [[w.grad for w in n.w] for n in layer2.neurons]
+        # ... and layer 1's: upstream dL/dh1, its input x, W1.grad.
+        self.upstream1 = [h.grad for h in self.h1]
+        self.x_row = [x.data for x in self.x_values]
+        self.w1_grad = [[w.grad for w in n.w] for n in layer1.neurons]
+
+    # ---- beats ----
+
+    def reveal_split_screen(self):
+        # Two kinds of numbers live in a network: a split screen, one per kind.
+        self.title = title_text("Parameters vs Activations")
+        self.divider = Line(3.05 * UP, 1.9 * DOWN).set_stroke(GREY_B, 2)
+        self.param_header = panel_header("Parameters", "weights and biases", PARAMETER_COLOR)
+        self.act_header = panel_header("Activations", "intermediate values", ACTIVATION_COLOR)
+        for header, x in ((self.param_header, self.LEFT_X), (self.act_header, self.RIGHT_X)):
+            header.move_to([x, 0, 0]).align_to(3.1 * UP, UP)
+        self.caption = self.make_caption(
+            "Two kinds of numbers: what the network learns, what it computes")
+        self.play(Write(self.title), run_time=TRANSFORM_TIME)
+        self.play(
+            ShowCreation(self.divider),
+            FadeIn(self.param_header, shift=0.6 * RIGHT),
+            FadeIn(self.act_header, shift=0.6 * LEFT),
+            FadeIn(self.caption, shift=0.2 * UP),
+            run_time=TRANSFORM_TIME,
+        )
+        self.wait(0.5)
+
+    def show_parameters(self):
+        # Left: the model's real W1, b1, W2, b2 (biases start at zero).
+        self.W1 = ValueMatrix(self.weights[1], PARAMETER_COLOR)
+        self.b1 = ValueMatrix(self.biases[1], PARAMETER_COLOR)
+        self.W2 = ValueMatrix(self.weights[2], PARAMETER_COLOR)
+        self.b2 = ValueMatrix(self.biases[2], PARAMETER_COLOR)
+        self.param_matrices = {"W_1": self.W1, "b_1": self.b1, "W_2": self.W2, "b_2": self.b2}
+        named = [m.labelled(name) for name, m in self.param_matrices.items()]
+        layer1 = VGroup(*named[:2]).arrange(RIGHT, buff=0.45)
+        layer2 = VGroup(*named[2:]).arrange(RIGHT, buff=0.45)
+        self.params = VGroup(layer1, layer2).arrange(DOWN, buff=0.3)
+        self.params.set_max_width(6.4)
+        self.params.move_to([self.LEFT_X, 0, 0]).align_to(2.2 * UP, UP)
+        self.param_notes = bullet_notes(
+            ["Learned values", "Updated during training", "Require gradients for optimization"],
+            PARAMETER_COLOR)
+        self.param_notes.move_to([self.LEFT_X, 0, 0]).align_to(0.55 * DOWN, UP)
+        caption = self.make_caption(
+            "Parameters belong to the model: weights start random, biases at zero")
+        self.play(
+            LaggedStart(*(FadeIn(group, shift=0.2 * DOWN) for group in named), lag_ratio=0.25),
+            FadeTransform(self.caption, caption),
+            run_time=TRANSFORM_TIME,
+        )
+        self.caption = caption
+        self.play(LaggedStart(*(FadeIn(row, shift=0.2 * RIGHT) for row in self.param_notes),
+                              lag_ratio=0.3), run_time=1.2)
+        self.wait(0.6)
+
+    def show_activations(self):
+        # Right: an empty cache, to be filled by the forward pass.
+        self.cache = CacheBox("Cache: saved for the backward pass", slots=4,
+                                   width=6.3, height=2.3, font_size=22)
+        self.cache.move_to([self.RIGHT_X, 0, 0]).align_to(2.2 * UP, UP)
+        self.act_notes = bullet_notes(
+            ["Computed during forward pass", "Saved for backward pass",
+             "Needed to compute parameter gradients"], ACTIVATION_COLOR)
+        self.act_notes.move_to([self.RIGHT_X, 0, 0]).align_to(0.55 * DOWN, UP)
+        caption = self.make_caption(
+            "Activations belong to one input: they exist only after a forward pass")
+        self.play(FadeIn(self.cache), FadeTransform(self.caption, caption), run_time=FADE_TIME)
+        self.caption = caption
+        self.play(LaggedStart(*(FadeIn(row, shift=0.2 * LEFT) for row in self.act_notes),
+                              lag_ratio=0.3), run_time=1.2)
+        self.wait(0.6)
+
+    def run_forward_pass(self):
+        # The input runs through the network; each activation drops into the cache.
+        self.pipeline = LayerPipeline([
+            (r"\text{Input } x", INPUT_COLOR),
+            (r"\text{FC}_1", OPERATION_COLOR),
+            (r"\text{ReLU}", OPERATION_COLOR),
+            (r"\text{FC}_2", OPERATION_COLOR),
+            (r"\text{Output } h_2", ACTIVATION_COLOR),
+            (r"\text{Loss } L", LOSS_COLOR),
+        ], text_height=0.21, box_height=0.7, gap=0.55)
+        self.pipeline.move_to(2.55 * DOWN)
+        caption = self.make_caption("Forward pass: the input x enters, and FC\u2081 keeps a copy")
+        self.play(FadeIn(self.pipeline), FadeTransform(self.caption, caption),
+                  Indicate(self.act_notes[0], color=ACTIVATION_COLOR), run_time=1.0)
+        self.caption = caption
+
+        self.cached = {}
+        steps = [
+            # (name, values, colour, stage it leaves, caption)
+            ("x", self.x_values, INPUT_COLOR, 0, None),
+            ("h_1", self.h1, ACTIVATION_COLOR, 1,
+             "FC\u2081: h\u2081 = W\u2081x + b\u2081, kept for ReLU's backward"),
+            ("a_1", self.a1, ACTIVATION_COLOR, 2,
+             "ReLU: a\u2081 = max(0, h\u2081), the input FC\u2082 will need"),
+            ("h_2", self.h2, ACTIVATION_COLOR, 3,
+             "FC\u2082: h\u2082 = W\u2082a\u2081 + b\u2082, the output, kept for the loss"),
+        ]
+        uses = {1: (self.W1, self.b1), 3: (self.W2, self.b2)}
+        for name, values, color, stage, text in steps:
+            item = ValueMatrix(values, color).labelled(name, side=UP, buff=0.1)
+            self.cached[name] = item
+            animations = [self.cache.store(self.pipeline.stages[stage], item, run_time=1.2)]
+            if stage == 0:
+                animations.append(Indicate(self.act_notes[1], color=ACTIVATION_COLOR))
+            else:
+                caption = self.make_caption(text)
+                self.play(FadeTransform(self.caption, caption),
+                          self.pipeline.flow(stage - 1), run_time=FADE_TIME)
+                self.caption = caption
+                animations.append(self.pipeline.flow(stage, run_time=1.2))
+                animations += [FlashAround(m, color=PARAMETER_COLOR, run_time=1.2)
+                               for m in uses.get(stage, ())]
+            self.play(*animations)
+
+        # The loss, from mse in src/models.py.
+        self.loss_row = typeset_row([
+            "L = (h_2 - y)^2 =", "(", number_label(self.h2[0].data), "-",
+            number_label(self.target), ")^2", "=", number_label(self.loss.data, LOSS_COLOR),
+        ])
+        caption = self.make_caption(self.loss_row)
+        self.play(FadeTransform(self.caption, caption), self.pipeline.flow(4, run_time=0.8),
+                  FlashAround(self.pipeline.stages[5], color=LOSS_COLOR, run_time=1.4))
+        self.caption = caption
+        self.wait(0.4)
+
+    def run_backward_pass(self):
+        # loss.backward(): the gradients need the values the forward pass left behind.
+        caption = self.make_caption(
+            "loss.backward(): gradients flow back, and need what was cached")
+        self.play(FadeTransform(self.caption, caption), run_time=FADE_TIME)
+        self.caption = caption
+        self.play(self.pipeline.flow_all_back(run_time=1.6),
+                  Indicate(self.param_notes[2], color=PARAMETER_COLOR, run_time=1.6))
+        self.play(Indicate(self.act_notes[2], color=ACTIVATION_COLOR),
+                  FlashAround(self.cache, color=ACTIVATION_COLOR), run_time=1.2)
+        self.wait(0.3)
+
+    def show_weight_gradient_formula(self):
+        # Why: for h = Wx + b, the weight gradient needs the layer's input x.
+        self.play(
+            FadeOut(self.param_notes), FadeOut(self.act_notes), FadeOut(self.pipeline),
+            self.divider.animate.put_start_and_end_on(3.05 * UP, 0.25 * DOWN),
+            run_time=FADE_TIME,
+        )
+        linear = typeset_row(["h", "=", ("W", PARAMETER_COLOR), "x", "+", ("b", PARAMETER_COLOR)])
+        rule = typeset_row([
+            (r"\frac{\partial L}{\partial W}", GRADIENT_COLOR), "=",
+            (r"\frac{\partial L}{\partial h}", GRADIENT_COLOR), r"\cdot", ("x^T", YELLOW),
+        ])
+        linear.set_height(0.3)
+        rule.set_height(0.72)
+        self.formulas = VGroup(linear, rule).arrange(RIGHT, buff=0.9)
+        self.formulas.move_to([self.LEFT_X, -0.95, 0])
+        self.x_t = rule[-1]
+        caption = self.make_caption(math_label(
+            r"x^T \text{ is the INPUT to this layer --- we MUST save it!}", YELLOW))
+        self.play(FadeIn(linear, shift=0.2 * UP), Write(rule), run_time=TRANSFORM_TIME)
+        self.play(FadeTransform(self.caption, caption),
+                  FlashAround(self.x_t, color=YELLOW), run_time=1.0)
+        self.caption = caption
+        # the saved values: exactly what these formulas will ask for
+        self.play(*(FlashAround(item, color=YELLOW) for item in self.cached.values()),
+                  run_time=1.2)
+
+    def multiply_entry_by_entry(self):
+        # Layer 2 with its real numbers: upstream gradient times the saved a1, as a row.
+        self.layer2_rule = typeset_row([
+            r"\text{layer 2:}\quad",
+            (r"\frac{\partial L}{\partial W_2}", GRADIENT_COLOR), "=",
+            (r"\frac{\partial L}{\partial h_2}", GRADIENT_COLOR), r"\cdot", ("a_1^T", YELLOW),
+        ])
+        self.layer2_rule.set_height(0.72)
+        self.layer2_rule.move_to([self.RIGHT_X, -0.95, 0])
+        self.upstream_matrix = ValueMatrix(self.upstream, GRADIENT_COLOR)
+        self.saved_row = ValueMatrix([self.saved_input], ACTIVATION_COLOR)
+        self.product = ValueMatrix(self.w2_grad, GRADIENT_COLOR)
+        for entry in (*self.saved_row.all_entries(), *self.product.all_entries()):
+            entry.set_opacity(0)
+        dot, equals = math_label(r"\cdot"), math_label("=")
+        self.numbers_row = VGroup(self.upstream_matrix, dot, self.saved_row,
+                                  equals, self.product).arrange(RIGHT, buff=0.25)
+        self.numbers_row.move_to(1.95 * DOWN)
+        caption = self.make_caption(
+            "In layer 2 the input x is a\u2081: the saved activation, laid down as a row")
+        self.play(FadeTransform(self.caption, caption),
+                  TransformFromCopy(self.formulas[1], self.layer2_rule), run_time=TRANSFORM_TIME)
+        self.caption = caption
+        source = self.cached["a_1"].matrix
+        self.play(
+            FadeIn(self.upstream_matrix), FadeIn(dot), FadeIn(self.saved_row),
+            FlashAround(self.cached["a_1"], color=YELLOW),
+            *(reveal_from(self.saved_row.entry(0, j), [source.entry(j)])
+              for j in range(self.saved_row.n_cols)),
+            run_time=TRANSFORM_TIME,
+        )
+        self.play(FadeIn(equals), FadeIn(self.product), run_time=FADE_TIME)
+        g_entry = self.upstream_matrix.entry(0)
+        boxes = None
+        for j in range(self.product.n_cols):
+            a_entry = self.saved_row.entry(0, j)
+            product = self.upstream[0] * self.saved_input[j]
+            caption = self.make_caption(typeset_row([
+                rf"\partial L / \partial (W_2)_{{1{j + 1}}} = "
+                rf"\partial L / \partial h_2 \cdot a_{{1,{j + 1}}} =",
+                number_label(self.upstream[0], bracket_negative=True), r"\cdot",
+                number_label(self.saved_input[j], bracket_negative=True), "=",
+                number_label(product, GRADIENT_COLOR),
+            ]))
+            new_boxes = VGroup(*(SurroundingRectangle(m, buff=0.06).set_stroke(YELLOW, 2)
+                                 for m in (g_entry, a_entry)))
+            self.play(
+                FadeTransform(self.caption, caption),
+                ShowCreation(new_boxes) if boxes is None else Transform(boxes, new_boxes),
+                run_time=FADE_TIME,
+            )
+            if boxes is None:
+                boxes = new_boxes
+            self.caption = caption
+            self.play(reveal_from(self.product.entry(0, j), [g_entry, a_entry], run_time=0.8))
+        self.entry_boxes = boxes
+
+    def compare_with_engine(self):
+        # The engine never built a matrix: it computed each w.grad as a scalar. Same numbers.
+        self.engine_grad = ValueMatrix(self.w2_grad, GRADIENT_COLOR)
+        name = typeset_row([r"W_2.\text{grad} \text{ from the engine} ="]).set_height(0.3)
+        check = math_label(r"\checkmark", OPERATION_COLOR).set_height(0.3)
+        self.engine_row = VGroup(name, self.engine_grad, check).arrange(RIGHT, buff=0.2)
+        self.engine_row.shift(self.product.get_center() - self.engine_grad.get_center())
+        self.engine_row.set_y(-2.75)
+        caption = self.make_caption(
+            "The engine computed each w.grad as a scalar; the matrix formula agrees")
+        self.play(FadeTransform(self.caption, caption), FadeOut(self.entry_boxes),
+                  FadeIn(VGroup(name, self.engine_grad), shift=0.2 * UP), run_time=FADE_TIME)
+        self.caption = caption
+        self.play(FadeIn(check, scale=1.5),
+                  FlashAround(self.product, color=OPERATION_COLOR),
+                  FlashAround(self.engine_grad, color=OPERATION_COLOR), run_time=1.2)
+        self.wait(0.3)
+
+    def take_the_cache_away(self):
+        # Without the saved a1 there is nothing to multiply: dL/dW2 cannot be formed.
+        saved = self.cached["a_1"]
+        saved.save_state()
+        self.engine_row.save_state()
+        cross = Cross(saved, stroke_width=[0, 6, 0])
+        row_marks = self.saved_row.question_marks(YELLOW)
+        product_marks = self.product.question_marks(GRADIENT_COLOR)
+        caption = self.make_caption(
+            "Without the saved a\u2081 the product cannot be formed: \u2202L/\u2202W\u2082 is lost")
+        self.play(FadeTransform(self.caption, caption),
+                  saved.animate.set_opacity(0.2), ShowCreation(cross), run_time=1.2)
+        self.caption = caption
+        self.play(
+            *(entry.animate.set_opacity(0) for entry in self.saved_row.all_entries()),
+            *(entry.animate.set_opacity(0) for entry in self.product.all_entries()),
+            FadeIn(row_marks, scale=1.4), FadeIn(product_marks, scale=1.4),
+            self.engine_row.animate.set_opacity(0.15),
+            run_time=TRANSFORM_TIME,
+        )
+        self.wait(1.0)
+        # Put it back: with the cache, the gradient can be formed again.
+        caption = self.make_caption("Keep a\u2081 in the cache, and the gradient is there again")
+        self.play(
+            FadeTransform(self.caption, caption),
+            FadeOut(cross), Restore(saved), Restore(self.engine_row),
+            FadeOut(row_marks), FadeOut(product_marks),
+            *(entry.animate.set_opacity(1) for entry in self.saved_row.all_entries()),
+            *(entry.animate.set_opacity(1) for entry in self.product.all_entries()),
+            run_time=TRANSFORM_TIME,
+        )
+        self.caption = caption
+
+    def layer_one_outer_product(self):
+        # Layer 1 the same way: a full outer product, its input x taken from the cache.
+        rule = typeset_row([
+            r"\text{layer 1:}\quad",
+            (r"\frac{\partial L}{\partial W_1}", GRADIENT_COLOR), "=",
+            (r"\frac{\partial L}{\partial h_1}", GRADIENT_COLOR), r"\cdot", ("x^T", YELLOW),
+        ])
+        rule.set_height(0.72).move_to(self.layer2_rule)
+        self.upstream1_matrix = ValueMatrix(self.upstream1, GRADIENT_COLOR)
+        self.input_row = ValueMatrix([self.x_row], self.cached["x"].matrix.color)
+        self.product1 = ValueMatrix(self.w1_grad, GRADIENT_COLOR)
+        for entry in (*self.input_row.all_entries(), *self.product1.all_entries()):
+            entry.set_opacity(0)
+        dot, equals = math_label(r"\cdot"), math_label("=")
+        # the product's entries are the engine's W1.grad (a test checks them
+        # against the outer product of the drawn factors)
+        self.engine_claim = VGroup(
+            typeset_row([r"= W_1.\text{grad} \text{ from the engine}"]).set_height(0.3),
+            math_label(r"\checkmark", OPERATION_COLOR).set_height(0.3),
+        ).arrange(RIGHT, buff=0.2)
+        self.layer1_row = VGroup(self.upstream1_matrix, dot, self.input_row, equals,
+                                 self.product1, self.engine_claim)
+        self.layer1_row.arrange(RIGHT, buff=0.25).move_to(2.22 * DOWN)
+        caption = self.make_caption(
+            "Layer 1 the same way: its input is x, also waiting in the cache")
+        self.play(
+            FadeTransform(self.caption, caption),
+            FadeOut(VGroup(self.numbers_row, self.engine_row)),
+            FadeTransform(self.layer2_rule, rule),
+            run_time=TRANSFORM_TIME,
+        )
+        self.caption, self.layer2_rule = caption, rule
+        source = self.cached["x"].matrix
+        self.play(
+            FadeIn(self.upstream1_matrix), FadeIn(dot), FadeIn(self.input_row),
+            FadeIn(equals), FadeIn(self.product1),
+            FlashAround(self.cached["x"], color=YELLOW),
+            *(reveal_from(self.input_row.entry(0, j), [source.entry(j)])
+              for j in range(self.input_row.n_cols)),
+            run_time=TRANSFORM_TIME,
+        )
+        # every entry (i, j) is g_i times x_j
+        self.play(LaggedStart(*(
+            reveal_from(self.product1.entry(i, j),
+                        [self.upstream1_matrix.entry(i), self.input_row.entry(0, j)])
+            for i in range(self.product1.n_rows) for j in range(self.product1.n_cols)),
+            lag_ratio=0.2), run_time=1.2)
+        i, j = self.highlighted_entry()
+        caption = self.make_caption(typeset_row([
+            rf"\partial L / \partial (W_1)_{{{i + 1}{j + 1}}} = "
+            rf"\partial L / \partial h_{{1,{i + 1}}} \cdot x_{{{j + 1}}} =",
+            number_label(self.upstream1[i], bracket_negative=True), r"\cdot",
+            number_label(self.x_row[j], bracket_negative=True), "=",
+            number_label(self.w1_grad[i][j], GRADIENT_COLOR),
+        ]))
+        boxes = VGroup(*(SurroundingRectangle(m, buff=0.06).set_stroke(YELLOW, 2) for m in (
+            self.upstream1_matrix.entry(i), self.input_row.entry(0, j), self.product1.entry(i, j))))
+        self.play(FadeTransform(self.caption, caption), ShowCreation(boxes), run_time=FADE_TIME)
+        self.caption = caption
+        self.wait(0.6)
+        self.play(FadeOut(boxes), FadeIn(self.engine_claim, shift=0.2 * LEFT),
+                  FlashAround(self.product1, color=OPERATION_COLOR), run_time=1.2)
+
+    def close_on_the_cache(self):
+        # The point: every layer's input stays in the cache until backward is done.
+        caption = self.make_caption(
+            "So the forward pass keeps every layer's input until backward is done")
+        self.play(FadeTransform(self.caption, caption, run_time=FADE_TIME),
+                  *(FlashAround(item, color=ACTIVATION_COLOR, run_time=1.5)
+                    for item in self.cached.values()))
+        self.caption = caption
+        self.wait(1.5)
+
+    def highlighted_entry(self) -> tuple:
+        """The entry of dL/dW1 to spell out: the largest one, so it is never a dead zero."""
+        return max(((i, j) for i in range(len(self.w1_grad)) for j in range(len(self.x_row))),
+                   key=lambda ij: abs(self.w1_grad[ij[0]][ij[1]]))
+
+    # ---- pieces ----
+
+    def make_caption(self, content):
+        """One caption line at the bottom: a sentence, or a prepared formula."""
+        if isinstance(content, str):
+            content = text_label(content, GREY_A, font_size=30)
+        else:
+            content.set_max_height(0.38)
+        content.set_max_width(13)
+        content.to_edge(DOWN, buff=0.35)
+        return content
+
+
+def pre_activation(value):
+    """The pre-activation of a neuron's output: the input of its ReLU, or the
+    output itself for a linear neuron (the last layer of our MLP)."""
+    return value.inputs[0] if value.op == "relu" else value
 
 
 # --------------------------------------------------------------------------

@@ -30,7 +30,7 @@ import numbers
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from src.autograd import Value, no_grad
+from src.autograd import no_grad
 from src.data import MOONS_SETTINGS, History, accuracy, evaluate_grid, make_moons, train
 from src.models import MLP, hinge, mse
 

@@ -20,7 +20,8 @@ def _load_runner():
 
 render = _load_runner()
 # The plan's order of the scenes.
-LECTURE_SCENES = ["ChainRuleScene", "ComputationGraphScene", "BackwardPassScene", "SummaryScene"]
+LECTURE_SCENES = ["ChainRuleScene", "ComputationGraphScene", "ParametersVsActivationsScene",
+                  "BackwardPassScene", "SummaryScene"]
 
 
 def test_finds_the_lecture_scenes_in_plan_order():

@@ -354,7 +354,7 @@ def test_chain_links_refuse_a_graph_that_is_not_a_chain():
 
 
 def test_typeset_row_places_each_piece_where_tex_puts_it():
-    from src.visualization.chain import number_label, typeset_row
+    from src.visualization.formulas import number_label, typeset_row
     n = number_label(-2.5, mn.RED, bracket_negative=True, key=("t", "n"))
     row = typeset_row([(r"\frac{dF}{dx}", mn.RED), "=", n, r"\cdot", "3"], height=0.6)
     assert len(row) == 5 and row[2] is n

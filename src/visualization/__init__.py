@@ -3,7 +3,8 @@
 One module per kind of picture; everything public is re-exported here, so
 `from src.visualization import ComputationNode` works as before.
 
-    style        palette, timing, labels, titles, captions, legend
+    style        palette, timing, labels, titles, captions, legend, notes
+    formulas     number_label, typeset_row: numbers and formulas as labels
     graph        ComputationNode/Edge/Graph, GradientFlow, seed_gradient
     code_panel   CodePanel: code lines with a value column
     tensors      ValueMatrix (matrices/vectors of engine numbers), CacheBox
@@ -13,6 +14,7 @@ One module per kind of picture; everything public is re-exported here, so
 """
 
 from src.visualization.style import *  # noqa: F401,F403
+from src.visualization.formulas import *  # noqa: F401,F403
 from src.visualization.graph import *  # noqa: F401,F403
 from src.visualization.code_panel import *  # noqa: F401,F403
 from src.visualization.tensors import *  # noqa: F401,F403

@@ -17,7 +17,7 @@ Three kinds of piece, all drawn from what the engine built:
   derivative of a link, taken from `root.backward_steps()`. `link_symbol`
   (what a box says), `link_formula` ("x + 2", "g^{2}") and `substitute`
   ("2 g" -> "2(x + 2)") write a chain's formulas from the graph.
-* `typeset_row(pieces)`: a formula typeset once by TeX as a whole, returned
+* (moved to formulas.py) `typeset_row(pieces)`: a formula typeset once by TeX as a whole, returned
   as one `Tex` per piece sitting exactly where TeX put it, so every factor
   can be coloured, highlighted or moved on its own and every number can be a
   label of its own (with `.number`). `number_label(x, ...)` makes one such
@@ -35,7 +35,7 @@ import numpy as np
 from manimlib import (
     DOWN, RIGHT, UP, WHITE,
     AnimationGroup, Arrow, Circle, FadeTransform, GrowFromCenter, ReplacementTransform,
-    RoundedRectangle, Tex, VGroup,
+    RoundedRectangle, VGroup,
 )
 
 from src.autograd import Value
@@ -49,7 +49,6 @@ from src.visualization.style import (
 __all__ = [
     "ChainLink", "chain_links", "link_local", "link_symbol", "link_formula", "substitute",
     "ChainNode", "FunctionBox", "FunctionChain", "morph_chain",
-    "number_label", "typeset_row",
 ]
 
 
@@ -293,46 +292,3 @@ def _label_of(part):
 # --------------------------------------------------------------------------
 # Formulas, one Tex per piece
 # --------------------------------------------------------------------------
-
-def number_label(x: float, color=WHITE, digits: int = 3, bracket_negative: bool = False,
-                 key=None) -> Tex:
-    """A number as LaTeX (tex_number), with `.number = x` for checks and
-    tests, `.digits` and an optional `.key` naming what it is."""
-    text = tex_number(x, digits)
-    if bracket_negative and text.startswith("-"):
-        text = f"({text})"
-    label = math_label(text, color)
-    label.number = float(x)
-    label.digits = digits
-    label.key = key
-    return label
-
-
-def typeset_row(pieces, height: float | None = None, scale: float | None = None) -> VGroup:
-    """A formula from pieces, each a `Tex` (or a prepared label such as
-    `number_label`) or a (tex, colour) pair, typeset as one formula and
-    returned as a VGroup with one Tex per piece, exactly where TeX placed it.
-
-    Pieces keep the default font size, so glyphs match. Pass `scale` to
-    give several rows the same glyph size (a digit is 0.318 tall at scale
-    1), or `height` to fit one row to a height.
-    """
-    labels = [p if isinstance(p, Tex) else math_label(*p) if isinstance(p, tuple)
-              else math_label(p) for p in pieces]
-    whole = Tex(" ".join(label.tex_string for label in labels))
-    glyphs = whole.family_members_with_points()
-    counts = [len(label.family_members_with_points()) for label in labels]
-    if sum(counts) != len(glyphs):  # TeX merged or split something: lay out by hand
-        row = VGroup(*labels).arrange(RIGHT, buff=0.15)
-    else:
-        start = 0
-        for label, count in zip(labels, counts):
-            if count:
-                label.move_to(VGroup(*glyphs[start:start + count]))
-            start += count
-        row = VGroup(*labels)
-    if scale is not None:
-        row.scale(scale)
-    if height is not None:
-        row.set_height(height)
-    return row

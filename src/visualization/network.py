@@ -221,14 +221,22 @@ class LayerPipeline(VGroup):
     """
 
     def __init__(self, stages, box_height: float = 0.9, min_box_width: float = 1.0,
-                 gap: float = 0.7, label_height: float = 0.34):
+                 gap: float = 0.7, label_height: float = 0.34,
+                 text_height: float | None = None):
         super().__init__()
         if len(stages) < 2:
             raise ValueError("a pipeline needs at least two stages")
+        # text_height: one font size for every label (a digit gets this
+        # height), so "FC_1" and "ReLU" read alike; otherwise every label is
+        # fitted to label_height.
+        factor = None if text_height is None else text_height / math_label("0").get_height()
         self.stages = VGroup()
         for tex, color in stages:
             label = math_label(tex, WHITE)
-            label.set_height(label_height)
+            if factor is None:
+                label.set_height(label_height)
+            else:
+                label.scale(factor)
             frame = RoundedRectangle(width=max(min_box_width, label.get_width() + 0.4),
                                      height=box_height, corner_radius=0.12)
             frame.set_stroke(color, 3).set_fill(color, 0.22)
@@ -242,6 +250,7 @@ class LayerPipeline(VGroup):
             for a, b in zip(self.stages[:-1], self.stages[1:])
         ))
         self.add(self.arrows, self.stages)
+        self.center()
 
     def box(self, i: int):
         return self.stages[i].frame

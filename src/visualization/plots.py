@@ -415,7 +415,8 @@ class _BoundaryMorph(Animation):
     def begin(self) -> None:
         plot = self.plot
         self.new_region.set_opacity(0)
-        index = plot.submobjects.index(self.old_region) + 1 if self.old_region in plot.submobjects else 0
+        old = self.old_region
+        index = plot.submobjects.index(old) + 1 if old in plot.submobjects else 0
         _insert(plot, index, self.new_region)
         self.contour_start = plot.contour.copy()
         self.contour_start.align_data_and_family(self.contour_target)

@@ -12,7 +12,7 @@ import numpy as np
 from manimlib import (
     BLUE, BLUE_E, FRAME_WIDTH, GREEN, GREY_A, GREY_B, GREY_D, DOWN, LEFT,
     ORANGE, RED, RED_E, RIGHT, UP, WHITE, YELLOW,
-    Circle, Square, Tex, Text, VGroup, interpolate_color,
+    Circle, Dot, Square, Tex, Text, VGroup, interpolate_color,
 )
 
 __all__ = [
@@ -41,6 +41,8 @@ __all__ = [
     "title_text",
     "caption_rows",
     "legend",
+    "bullet_notes",
+    "panel_header",
 ]
 
 # --------------------------------------------------------------------------
@@ -142,3 +144,27 @@ def legend(roles) -> VGroup:
     rows.arrange(DOWN, aligned_edge=LEFT, buff=0.12)
     return rows
 
+
+
+def bullet_notes(lines, color, font_size: int = 24, text_color=GREY_A) -> VGroup:
+    """Short notes, one per line, each after a dot in the role colour.
+
+    `.texts` lists the Text of every line (for indicating one of them).
+    """
+    rows = VGroup()
+    for line in lines:
+        dot = Dot(radius=0.06).set_fill(color, 1)
+        text = text_label(line, text_color, font_size=font_size)
+        rows.add(VGroup(dot, text).arrange(RIGHT, buff=0.18))
+    rows.arrange(DOWN, aligned_edge=LEFT, buff=0.14)
+    rows.texts = [row[1] for row in rows]
+    return rows
+
+
+def panel_header(title: str, subtitle: str, color, font_size: int = 36) -> VGroup:
+    """A panel heading in the role colour, a grey subtitle under it."""
+    head = text_label(title, color, font_size=font_size)
+    sub = text_label(subtitle, GREY_A, font_size=22)
+    group = VGroup(head, sub).arrange(DOWN, buff=0.1)
+    group.head, group.sub = head, sub
+    return group

@@ -22,7 +22,7 @@ from src.autograd import Value
 from src.graph_text import tex_number
 from src.visualization.style import ACTIVATION_COLOR, math_label, text_label
 
-__all__ = ["ValueMatrix", "CacheBox", "as_number_rows"]
+__all__ = ["ValueMatrix", "CacheBox", "as_number_rows", "reveal_from"]
 
 
 def as_number_rows(values) -> list:
@@ -129,18 +129,38 @@ class ValueMatrix(VGroup):
     def column(self, j: int) -> VGroup:
         return VGroup(*(row[j] for row in self.entries))
 
-    def labelled(self, name_tex: str, name_color=None) -> VGroup:
-        """`name = [matrix]` as one group (the name in the role colour)."""
-        name = math_label(rf"{name_tex} =", self.color if name_color is None else name_color)
-        # Entries' scale x 1.3: the name reads a little larger than the numbers.
-        entry_scale = self.entries[0][0].get_height() / math_label(
-            self.entries[0][0].string).get_height()
-        name.scale(1.3 * entry_scale)
-        name.next_to(self, LEFT, buff=0.15)
+    @property
+    def entry_scale(self) -> float:
+        """How much the entries are scaled from Tex's natural size."""
+        entry = self.entry(0, 0)
+        return entry.get_height() / math_label(entry.get_tex()).get_height()
+
+    def labelled(self, name_tex: str, name_color=None, side=LEFT,
+                 size: float = 1.15, buff: float = 0.15) -> VGroup:
+        """The matrix with its name: `name =` on the left (side=LEFT) or the
+        bare name above it (side=UP), as one group with `.name`, `.matrix`.
+
+        The name is set at `size` times the entries' font size, so every
+        name in a scene has one size whatever its glyphs; in the matrix's
+        role colour unless `name_color` is given.
+        """
+        color = self.color if name_color is None else name_color
+        name = math_label(rf"{name_tex} =" if side is LEFT else name_tex, color)
+        name.scale(size * self.entry_scale)
+        name.next_to(self, side, buff=buff)
         group = VGroup(name, self)
-        group.name = name
-        group.matrix = self
+        group.name, group.matrix = name, self
         return group
+
+    def question_marks(self, color=WHITE) -> VGroup:
+        """One "?" over each entry: a value that is no longer known."""
+        marks = VGroup()
+        for entry in self.all_entries():
+            mark = math_label("?", color)
+            mark.scale(entry.get_height() / math_label(entry.get_tex()).get_height())
+            mark.move_to(entry)
+            marks.add(mark)
+        return marks
 
 
 class CacheBox(VGroup):
@@ -153,8 +173,12 @@ class CacheBox(VGroup):
     """
 
     def __init__(self, title: str, color=ACTIVATION_COLOR, width: float = 2.6,
-                 height: float = 1.6, font_size: int = 22):
+                 height: float = 1.6, font_size: int = 22, slots: int | None = None):
         super().__init__()
+        if slots is not None and slots < 1:
+            raise ValueError(f"a cache box needs at least one slot, got {slots}")
+        self.slots = slots  # None: items stack downward; k: k items side by side
+        self.placed = 0
         self.color = color
         self.frame = RoundedRectangle(width=width, height=height, corner_radius=0.12)
         self.frame.set_stroke(color, 2.5).set_fill(color, 0.08)
@@ -171,7 +195,11 @@ class CacheBox(VGroup):
         return self.title.get_bottom() + 0.15 * DOWN
 
     def place(self, content) -> "CacheBox":
-        """Fit `content` into the next free row of the box (no animation)."""
+        """Fit `content` into the box's next free row or slot (no animation).
+
+        Places are handed out here, so several stores can play at once."""
+        if self.slots is not None:
+            return self._place_in_slot(content)
         room_w = self.frame.get_width() - 0.3
         room_h = self.free_area_top()[1] - (self.frame.get_bottom()[1] + 0.1)
         if room_h <= 0.05:
@@ -179,6 +207,21 @@ class CacheBox(VGroup):
         content.set_max_width(room_w)
         content.set_max_height(room_h)
         content.move_to(self.free_area_top(), UP).set_x(self.frame.get_x())
+        return content
+
+    def slot_width(self) -> float:
+        return (self.frame.get_width() - 0.3) / (self.slots or 1)
+
+    def _place_in_slot(self, content):
+        if self.placed >= self.slots:
+            raise ValueError(f"the cache box has only {self.slots} slots, all taken")
+        top = self.title.get_bottom()[1] - 0.18
+        room_h = top - (self.frame.get_bottom()[1] + 0.12)
+        content.set_max_width(self.slot_width() - 0.15)
+        content.set_max_height(room_h)
+        left = self.frame.get_left()[0] + 0.15
+        content.move_to([left + (self.placed + 0.5) * self.slot_width(), top, 0], UP)
+        self.placed += 1
         return content
 
     def store(self, source, content, run_time: float = 1.2) -> Animation:
@@ -202,3 +245,29 @@ class _FlyInto(Transform):
         super().clean_up_from_scene(scene)
         scene.remove(self.mobject)
         self.owner.contents.add(self.content)
+
+
+class _RevealFrom(Transform):
+    """Copies of some sources merge into a copy of `entry`; then the hidden
+    entry itself is shown and the copy removed, so the group that owns the
+    entry is never taken apart on screen."""
+
+    def __init__(self, entry, sources, opacity: float = 1.0, **kwargs):
+        self.entry, self.opacity = entry, opacity
+        target = entry.copy().set_opacity(opacity)
+        super().__init__(VGroup(*(s.copy() for s in sources)), target, **kwargs)
+
+    def clean_up_from_scene(self, scene) -> None:
+        super().clean_up_from_scene(scene)
+        scene.remove(self.mobject)
+        self.entry.set_opacity(self.opacity)
+
+
+def reveal_from(entry, sources, run_time: float = 1.0, **kwargs):
+    """Animation: copies of `sources` fly to `entry` and become it.
+
+    `entry` is part of a group already on screen but hidden
+    (`set_opacity(0)`); it is shown at the end. Other keyword arguments go
+    to the Transform (e.g. `path_arc`).
+    """
+    return _RevealFrom(entry, sources, run_time=run_time, **kwargs)
