@@ -18,12 +18,14 @@ import math
 import os
 import sys
 
+import numpy as np
 from manimlib import (
     DOWN, FRAME_WIDTH, LEFT, RIGHT, UL, UP, UR, GREY_A, GREY_B, WHITE, YELLOW,
-    AnimationGroup, Arrow, FadeIn, FadeOut, FadeTransform, FlashAround, GrowArrow,
-    Indicate, InteractiveScene, LaggedStart, LaggedStartMap, ShowCreation,
-    Cross, Line, Restore, SurroundingRectangle, Transform, TransformFromCopy,
-    TransformMatchingShapes, VGroup, Write,
+    AnimationGroup, Arrow, Cross, FadeIn, FadeOut, FadeTransform, FlashAround,
+    GrowArrow, Indicate, InteractiveScene, LaggedStart, LaggedStartMap, Line,
+    ReplacementTransform, Restore, RoundedRectangle, ShowCreation, Square,
+    SurroundingRectangle, Transform, TransformFromCopy, TransformMatchingShapes,
+    VGroup, Write,
 )
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -35,17 +37,19 @@ from src.examples import (  # noqa: E402
 from src.graph_text import (  # noqa: E402
     backward_code, forward_code, graph_names, local_rule, tex_name, tex_number,
 )
+from src.layer_gradients import TwoLayerBackward  # noqa: E402
 from src.models import MLP, mse  # noqa: E402
 from src.visualization import (  # noqa: E402
     ACTIVATION_COLOR, FADE_TIME, FORWARD_FLOW_COLOR, GRADIENT_COLOR,
     HIGHLIGHT_COLOR, INPUT_COLOR, LOSS_COLOR, NOTE_COLOR, OPERATION_COLOR,
     PARAMETER_COLOR, TRANSFORM_TIME, VALUE_TEXT_COLOR,
     CacheBox, ChainNode, CodePanel, ComputationGraph, ComputationNode,
-    FunctionBox, FunctionChain, GradientFlow, LayerPipeline, NetworkDiagram,
-    ValueMatrix, bullet_notes, caption_rows, chain_links, legend, link_formula,
-    link_local, math_label, morph_chain, number_label, panel_header,
-    reveal_from, scene_icon, seed_gradient, substitute, text_label,
-    title_text, typeset_row,
+    FunctionBox, FunctionChain, GradientEquation, GradientFlow, LayerPipeline,
+    NetworkDiagram, ValueMatrix, arrow_flash, bullet_notes, caption_rows,
+    chain_links, fork_arrows, formula, formula_line, legend, link_formula,
+    link_local, math_label, math_tag, formula_matrix, morph_chain,
+    formula_number, number_label, panel_header, reveal_from, role_arrow, scene_icon,
+    seed_gradient, substitute, text_label, title_text, typeset_row,
 )
 
 
@@ -995,6 +999,339 @@ def pre_activation(value):
     """The pre-activation of a neuron's output: the input of its ReLU, or the
     output itself for a linear neuron (the last layer of our MLP)."""
     return value.inputs[0] if value.op == "relu" else value
+
+
+# --------------------------------------------------------------------------
+# Scene 4
+# --------------------------------------------------------------------------
+
+class GradientPropagationScene(InteractiveScene):
+    """Backward through two layers: each computes a gradient for its weights
+    (for the optimizer) and one for its input (sent back to the layer before)."""
+
+    # A real MLP(2, [3, 1], relu) on one example, L = (out - target)^2.
+    # Seed 8 with this input keeps every hidden unit alive (z1 = 1.01, 0.952,
+    # 0.577, all > 0, found by computing), so ReLU'(z1) = 1 everywhere and no
+    # gradient drawn is zero; dL/dout = -0.765.
+    seed = 8
+    inputs = (-1.0, 0.5)
+    target = 1.0
+
+    # pipeline stages
+    X, LAYER1, H1, LAYER2, OUT, LOSS = range(6)
+    # layout: the upstream gradient on the left, the two computations it feeds on the right
+    HEADER_LEFT = -6.85
+    ROWS_LEFT = -2.2
+    WORK_Y = -0.55
+    WORK_TOP, WORK_BOTTOM = 1.85, -3.0
+
+    def construct(self):
+        self.net = TwoLayerBackward(self.seed, tuple(self.inputs), self.target)
+        self.numbers = self.net.check()  # numpy's matrix formulas = the engine's gradients
+        self.show_network()
+        self.start_at_the_loss()
+        self.split_layer_two()
+        self.send_gradient_back()
+        self.gate_through_relu()
+        self.split_layer_one()
+        self.show_key_insight()
+
+    # ---- beats ----
+
+    def show_network(self):
+        # The network, forward: x -> Layer 1 -> h1 -> Layer 2 -> out -> L.
+        self.title = title_text("Gradient Propagation: Parameters and Inputs")
+        self.pipeline = LayerPipeline([
+            ("x", INPUT_COLOR),
+            (r"\text{Layer 1: } W_1, b_1", PARAMETER_COLOR),
+            ("h_1", ACTIVATION_COLOR),
+            (r"\text{Layer 2: } W_2, b_2", PARAMETER_COLOR),
+            (r"\mathrm{out}", ACTIVATION_COLOR),
+            ("L", LOSS_COLOR),
+        ], box_height=0.8, gap=0.8, label_height=0.3)
+        self.pipeline.set_max_width(13.4).next_to(self.title, DOWN, buff=0.35)
+        self.caption = self.make_caption(VGroup(
+            text_label("Forward:", GREY_A, font_size=28),
+            formula(r"h_1 = \mathrm{ReLU}(W_1 x + b_1),\quad "
+                    r"\mathrm{out} = W_2 h_1 + b_2,\quad "
+                    r"L = (\mathrm{out} - y)^2"),
+        ).arrange(RIGHT, buff=0.2))
+        self.play(Write(self.title), run_time=TRANSFORM_TIME)
+        self.play(FadeIn(self.pipeline, lag_ratio=0.1), FadeIn(self.caption), run_time=TRANSFORM_TIME)
+        self.play(self.pipeline.flow_all(run_time=2.0))
+        loss = self.net.loss.data
+        self.set_caption(formula_line(
+            text_label("Every value is saved for the backward pass;", GREY_A, font_size=28),
+            "L =", formula_number(loss, quantity="L")))
+        self.wait()
+
+    def start_at_the_loss(self):
+        # Backward starts at the loss: dL/dout, the upstream gradient of layer 2.
+        a = self.numbers
+        out_number = formula_number(a["out"][0, 0], quantity="out")
+        target_number = formula_number(self.target, quantity="target")
+        upstream = formula_matrix(a["dL/dout"], GRADIENT_COLOR, "dL/dout")
+        self.header = self.upstream_header([
+            [formula(r"\frac{\partial L}{\partial \mathrm{out}}", GRADIENT_COLOR), "=",
+             r"2(\mathrm{out} - y)"],
+            ["=", formula_line("2(", out_number, "-", target_number, ")",
+                                buff=[0.04, 0.1, 0.1, 0.04])],
+            ["=", upstream],
+        ], "upstream gradient, from the loss")
+        self.header.result = upstream
+        self.line_up(self.header, self.WORK_Y)
+        lines = self.header.lines
+        self.set_caption("Backward starts at the loss: how does L change with out?",
+                         self.pipeline.flow_back(self.LOSS - 1), run_time=1.0)
+        self.play(FadeIn(VGroup(self.header.note, lines[0])), run_time=FADE_TIME)
+        self.play(
+            FadeIn(VGroup(lines[1][0], *(p for p in lines[1][1] if p is not out_number))),
+            self.bring(self.pipeline.stages[self.OUT], out_number),
+            run_time=TRANSFORM_TIME,
+        )
+        self.play(FadeIn(lines[2], shift=0.2 * RIGHT), run_time=FADE_TIME)
+        self.add(self.header)
+        self.play(FlashAround(upstream, color=GRADIENT_COLOR), run_time=1.0)
+
+    def split_layer_two(self):
+        # Layer 2 turns dL/dout into TWO gradients: for W2, and for its input h1.
+        a = self.numbers
+        weight_grad = GradientEquation(
+            r"\frac{\partial L}{\partial W_2}",
+            r"\frac{\partial L}{\partial \mathrm{out}} \cdot h_1^{\top}",
+            formula_matrix(a["dL/dout"], GRADIENT_COLOR, "dL/dout"), r"\cdot",
+            formula_matrix(a["h1"].T, ACTIVATION_COLOR, "h1^T"),
+            formula_matrix(a["dL/dW2"], PARAMETER_COLOR, "dL/dW2"),
+            PARAMETER_COLOR, "used for optimization")
+        input_grad = GradientEquation(
+            r"\frac{\partial L}{\partial h_1}",
+            r"W_2^{\top} \cdot \frac{\partial L}{\partial \mathrm{out}}",
+            formula_matrix(a["W2"].T, PARAMETER_COLOR, "W2^T"), r"\cdot",
+            formula_matrix(a["dL/dout"], GRADIENT_COLOR, "dL/dout"),
+            formula_matrix(a["dL/dh1"], GRADIENT_COLOR, "dL/dh1"),
+            GRADIENT_COLOR, "propagated backward")
+        self.rows = self.place_rows(weight_grad, input_grad)
+        self.play(self.pipeline.flow_back(self.OUT - 1),
+                  FlashAround(self.pipeline.box(self.LAYER2), color=WHITE), run_time=1.0)
+        self.fork = fork_arrows(self.header.result, [weight_grad.name, input_grad.name],
+                                [PARAMETER_COLOR, GRADIENT_COLOR])
+        self.derive(weight_grad, self.fork[0], self.header.result, self.pipeline.stages[self.H1],
+                    "Layer 2, gradient 1 of 2: for W2, the upstream times the saved h1 (for b2: the upstream)")
+        self.derive(input_grad, self.fork[1], self.pipeline.stages[self.LAYER2], self.header.result,
+                    "Layer 2, gradient 2 of 2: for its input, the weights (transposed) times the upstream")
+
+    def send_gradient_back(self):
+        # dL/dh1 travels back and becomes the upstream gradient of layer 1.
+        a = self.numbers
+        _, input_grad = self.rows
+        arriving_name = formula(r"\frac{\partial L}{\partial h_1}", GRADIENT_COLOR)
+        arriving = formula_matrix(a["dL/dh1"], GRADIENT_COLOR, "dL/dh1")
+        mask = formula_matrix(a["relu'"], ACTIVATION_COLOR, "relu'")
+        upstream = formula_matrix(a["dL/dz1"], GRADIENT_COLOR, "dL/dz1")
+        header = self.upstream_header([
+            [formula(r"\frac{\partial L}{\partial z_1}", GRADIENT_COLOR), "=", arriving_name,
+             r"{}\odot \mathrm{ReLU}'(z_1)"],
+            ["=", arriving, r"\odot", mask],
+            ["=", upstream],
+        ], "upstream gradient, from Layer 2")
+        header.arriving_name, header.arriving, header.mask, header.result = (
+            arriving_name, arriving, mask, upstream)
+        self.line_up(header, self.WORK_Y)
+        leaving = VGroup(self.header, self.fork, self.rows[0],
+                         input_grad.without(input_grad.name, input_grad.result))
+        self.set_caption(
+            "The input gradient travels back: it is the upstream gradient of Layer 1",
+            FadeOut(leaving), run_time=FADE_TIME)
+        self.play(
+            ReplacementTransform(input_grad.name, arriving_name, path_arc=0.5),
+            ReplacementTransform(input_grad.result, arriving, path_arc=0.5),
+            LaggedStart(self.pipeline.flow_back(self.H1), self.pipeline.flow_back(self.LAYER1),
+                        lag_ratio=0.6),
+            run_time=2.0,
+        )
+        self.header = header
+        self.wait(0.5)
+
+    def gate_through_relu(self):
+        # Inside layer 1 the ReLU gates it: zero wherever z1 was not positive.
+        header = self.header
+        first, second, third = header.lines
+        self.set_caption(
+            VGroup(text_label("ReLU passes the gradient only where the unit was active:",
+                              GREY_A, font_size=28),
+                   formula(r"\mathrm{ReLU}'(z_1) = 1 \text{ if } z_1 > 0, \text{ else } 0")
+                   ).arrange(RIGHT, buff=0.2),
+            FadeIn(VGroup(header.note, *(p for p in first if p is not header.arriving_name))),
+            run_time=FADE_TIME)
+        self.play(
+            FadeIn(VGroup(second[0], second[2])),
+            self.bring(self.pipeline.stages[self.LAYER1], header.mask),
+            run_time=TRANSFORM_TIME,
+        )
+        self.play(FadeIn(third, shift=0.2 * RIGHT), run_time=FADE_TIME)
+        self.add(header)
+        self.wait(0.5)
+
+    def split_layer_one(self):
+        # Layer 1 again computes two: for W1, and for its input x.
+        a = self.numbers
+        weight_grad = GradientEquation(
+            r"\frac{\partial L}{\partial W_1}",
+            r"\frac{\partial L}{\partial z_1} \cdot x^{\top}",
+            formula_matrix(a["dL/dz1"], GRADIENT_COLOR, "dL/dz1"), r"\cdot",
+            formula_matrix(a["x"].T, INPUT_COLOR, "x^T"),
+            formula_matrix(a["dL/dW1"], PARAMETER_COLOR, "dL/dW1"),
+            PARAMETER_COLOR, "used for optimization")
+        input_grad = GradientEquation(
+            r"\frac{\partial L}{\partial x}",
+            r"W_1^{\top} \cdot \frac{\partial L}{\partial z_1}",
+            formula_matrix(a["W1"].T, PARAMETER_COLOR, "W1^T"), r"\cdot",
+            formula_matrix(a["dL/dz1"], GRADIENT_COLOR, "dL/dz1"),
+            formula_matrix(a["dL/dx"], GRADIENT_COLOR, "dL/dx"),
+            GRADIENT_COLOR, "could be propagated further")
+        self.rows = self.place_rows(weight_grad, input_grad)
+        self.fork = fork_arrows(self.header.result, [weight_grad.name, input_grad.name],
+                                [PARAMETER_COLOR, GRADIENT_COLOR])
+        self.play(FlashAround(self.pipeline.box(self.LAYER1), color=WHITE), run_time=1.0)
+        self.derive(weight_grad, self.fork[0], self.header.result, self.pipeline.stages[self.X],
+                    "Layer 1 does the same. Gradient 1 of 2: for W1, the upstream times the saved x (b1: the upstream)")
+        self.derive(input_grad, self.fork[1], self.pipeline.stages[self.LAYER1], self.header.result,
+                    "Gradient 2 of 2: for its input x; in a deeper network it would be propagated further")
+        self.play(self.pipeline.flow_back(self.X),
+                  FlashAround(input_grad.result, color=GRADIENT_COLOR), run_time=1.2)
+
+    def show_key_insight(self):
+        # Every layer: one gradient for its parameters, one for its input.
+        self.summary = self.layer_summary()
+        self.set_caption("Backward, layer by layer: every layer splits its upstream gradient in two",
+                         FadeOut(VGroup(self.header, self.fork, self.rows)))
+        self.play(LaggedStartMap(FadeIn, self.summary, lag_ratio=0.25), run_time=2.0)
+        # gradients flow back along the pipeline, and out of each layer down and back
+        self.play(
+            self.pipeline.flow_all_back(run_time=2.0),
+            LaggedStart(*(arrow_flash(part[0]) for part in self.summary),
+                        lag_ratio=0.5, run_time=2.0),
+        )
+        self.insight = self.key_insight()
+        self.play(FadeIn(self.insight, shift=0.2 * UP), run_time=TRANSFORM_TIME)
+        self.wait(2.5)
+
+    # ---- pieces ----
+
+    def upstream_header(self, lines, note):
+        """The gradient a layer receives, at the left: a note, then `lines`
+        (lists of pieces, see `formula_line`); the first starts with the
+        gradient's name and "=", every later line with "=" under that one."""
+        header = VGroup()
+        header.note = text_label(note, GREY_A, font_size=24)
+        header.lines = VGroup(*(formula_line(*pieces, buff=0.1) for pieces in lines))
+        header.lines.arrange(DOWN, buff=0.22, aligned_edge=LEFT)
+        equals_x = header.lines[0][1].get_x()
+        for line in header.lines[1:]:
+            line.shift((equals_x - line[0].get_x()) * RIGHT)
+        header.note.next_to(header.lines, UP, buff=0.25, aligned_edge=LEFT)
+        header.add(header.note, header.lines)
+        header.set_max_width(self.ROWS_LEFT - 0.8 - self.HEADER_LEFT)
+        header.align_to([self.HEADER_LEFT, 0, 0], LEFT)
+        return header
+
+    def line_up(self, header, y):
+        """Put the header's result at height y (the middle of the rows), as
+        far as the work area allows."""
+        header.shift((y - header.result.get_y()) * UP)
+        header.shift(min(0.0, self.WORK_TOP - header.get_top()[1]) * UP)
+        header.shift(max(0.0, self.WORK_BOTTOM - header.get_bottom()[1]) * UP)
+
+    def place_rows(self, weight_grad, input_grad) -> VGroup:
+        rows = VGroup(weight_grad, input_grad).arrange(DOWN, buff=0.45, aligned_edge=LEFT)
+        rows.set_max_width(7.1 - 0.25 - self.ROWS_LEFT)
+        rows.set_max_height(self.WORK_TOP - self.WORK_BOTTOM)
+        rows.move_to([0, self.WORK_Y, 0]).align_to([self.ROWS_LEFT, 0, 0], LEFT)
+        return rows
+
+    def derive(self, equation, arrow, source_a, source_b, caption):
+        """Play one gradient: its branch and formula, the saved operands
+        flying in, the product, and what the result is for."""
+        self.set_caption(caption, GrowArrow(arrow), FadeIn(equation.first_line()),
+                         run_time=FADE_TIME)
+        self.play(
+            FadeIn(VGroup(equation.lead, equation.op, equation.equals)),
+            self.bring(source_a, equation.a), self.bring(source_b, equation.b),
+            run_time=TRANSFORM_TIME,
+        )
+        self.play(FadeIn(equation.result, shift=0.2 * RIGHT), FadeIn(equation.tag, shift=0.2 * LEFT),
+                  run_time=FADE_TIME)
+        self.add(equation)
+        self.play(FlashAround(equation.result, color=equation.tag.color), run_time=0.8)
+        self.wait()
+
+    @staticmethod
+    def bring(source, target):
+        """Target appears from what is on screen (a saved value in the
+        pipeline, or a gradient already drawn): the source flashes in the
+        target's colour while the target fades in, drifting from it."""
+        drift = target.get_center() - source.get_center()
+        drift = 0.3 * drift / max(np.linalg.norm(drift), 1e-6)
+        return AnimationGroup(FlashAround(source, color=target.color),
+                              FadeIn(target, shift=drift))
+
+    def layer_summary(self) -> VGroup:
+        """Under each layer: a blue arrow down to its parameter gradients and a
+        red one back to its input's gradient."""
+        summary = VGroup()
+        rows_y = self.pipeline.get_bottom()[1] - 1.3
+        # (offsets keep the notes under the pills apart: "propagated backward" is long)
+        for layer, previous, k, input_tex, input_note, param_dx, grad_dx in (
+                (self.LAYER2, self.H1, 2, "h_1", "propagated backward", 0.45, 0.2),
+                (self.LAYER1, self.X, 1, "x", "could go further", 0.0, 0.0)):
+            box, prev = self.pipeline.box(layer), self.pipeline.box(previous)
+            param = math_tag(
+                rf"\frac{{\partial L}}{{\partial W_{k}}},\ \frac{{\partial L}}{{\partial b_{k}}}",
+                PARAMETER_COLOR)
+            param.move_to([box.get_x() + param_dx, rows_y, 0])
+            grad = math_tag(rf"\frac{{\partial L}}{{\partial {input_tex}}}", GRADIENT_COLOR)
+            grad_note = text_label(input_note, GREY_A, font_size=22)
+            # centred under the previous stage, but its note kept 0.25 from the left edge
+            half = max(grad.get_width(), grad_note.get_width()) / 2
+            grad.move_to([max(prev.get_x() + grad_dx, -7.1 + 0.25 + half), rows_y, 0])
+            down = role_arrow([param.get_x(), box.get_bottom()[1], 0], param.get_top(), PARAMETER_COLOR)
+            back = role_arrow(box.get_corner(DOWN + LEFT) + 0.3 * RIGHT,
+                              grad.get_corner(UP + RIGHT) + 0.15 * LEFT, GRADIENT_COLOR)
+            param_note = text_label("update weights", GREY_A, font_size=22)
+            param_note.next_to(param, DOWN, buff=0.12)
+            grad_note.next_to(grad, DOWN, buff=0.12)
+            summary.add(VGroup(down, param, param_note), VGroup(back, grad, grad_note))
+        return summary
+
+    def key_insight(self) -> VGroup:
+        head = text_label("Each layer computes TWO gradients", WHITE, font_size=40)
+        lines = VGroup()
+        for color, text in ((PARAMETER_COLOR, "one for its parameters (to update weights)"),
+                            (GRADIENT_COLOR, "one for its input (to propagate backward)")):
+            marker = Square(0.22).set_stroke(color, 2).set_fill(color, 0.9)
+            lines.add(VGroup(marker, text_label(text, WHITE, font_size=34)).arrange(RIGHT, buff=0.25))
+        lines.arrange(DOWN, aligned_edge=LEFT, buff=0.2)
+        body = VGroup(head, lines).arrange(DOWN, buff=0.3)
+        frame = RoundedRectangle(width=body.get_width() + 0.8, height=body.get_height() + 0.5,
+                                 corner_radius=0.15)
+        frame.set_stroke(GREY_A, 2).set_fill(GREY_A, 0.08)
+        insight = VGroup(frame, body)
+        top, bottom = self.summary.get_bottom()[1], self.caption.get_top()[1]
+        insight.move_to([0, (top + bottom) / 2, 0])
+        return insight
+
+    def make_caption(self, content):
+        if isinstance(content, str):
+            content = text_label(content, GREY_A, font_size=28)
+        content.set_max_width(13).set_max_height(0.6)
+        content.to_edge(DOWN, buff=0.35)
+        return content
+
+    def set_caption(self, content, *animations, run_time=FADE_TIME):
+        """Change the caption, together with any other animations."""
+        caption = self.make_caption(content)
+        self.play(FadeTransform(self.caption, caption), *animations, run_time=run_time)
+        self.caption = caption
 
 
 # --------------------------------------------------------------------------

@@ -21,6 +21,7 @@ def _load_runner():
 render = _load_runner()
 # The plan's order of the scenes.
 LECTURE_SCENES = ["ChainRuleScene", "ComputationGraphScene", "ParametersVsActivationsScene",
+                  "GradientPropagationScene",
                   "BackwardPassScene", "SummaryScene"]
 
 

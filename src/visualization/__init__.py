@@ -10,6 +10,7 @@ One module per kind of picture; everything public is re-exported here, so
     tensors      ValueMatrix (matrices/vectors of engine numbers), CacheBox
     network      NetworkDiagram (a real MLP, neuron by neuron), LayerPipeline
     chain        FunctionChain and the formulas of a chain of one-input functions
+    equations    GradientEquation and the pieces of matrix formulas with numbers
     icons        small pictograms of the scenes' ideas (the summary's list)
 """
 
@@ -21,3 +22,4 @@ from src.visualization.tensors import *  # noqa: F401,F403
 from src.visualization.network import *  # noqa: F401,F403
 from src.visualization.icons import *  # noqa: F401,F403
 from src.visualization.chain import *  # noqa: F401,F403
+from src.visualization.equations import *  # noqa: F401,F403

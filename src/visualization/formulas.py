@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from manimlib import RIGHT, WHITE, Tex, VGroup
 
+from src.autograd import Value
 from src.graph_text import tex_number
 from src.visualization.style import math_label
 
@@ -21,7 +22,7 @@ def number_label(x: float, color=WHITE, digits: int = 3, bracket_negative: bool 
                  key=None) -> Tex:
     """A number as LaTeX (tex_number), with `.number = x` for checks and
     tests, `.digits` and an optional `.key` naming what it is."""
-    x = float(getattr(x, "data", x))  # a Value shows its data
+    x = float(x.data if isinstance(x, Value) else x)  # a Value shows its data
     text = tex_number(x, digits)
     if bracket_negative and text.startswith("-"):
         text = f"({text})"

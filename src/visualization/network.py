@@ -20,16 +20,32 @@ from manimlib import (
     Transform, VGroup, VShowPassingFlash,
 )
 
+from src.autograd import Value
 from src.graph_text import tex_number
 from src.visualization.style import (
     ACTIVATION_COLOR, FORWARD_FLOW_COLOR, GRADIENT_COLOR, INPUT_COLOR,
     TRANSFORM_TIME, math_label, value_to_color,
 )
 
-__all__ = ["NetworkDiagram", "LayerPipeline", "edge_style"]
+__all__ = ["NetworkDiagram", "LayerPipeline", "edge_style", "flash_path"]
 
 MIN_EDGE_WIDTH = 1.0
 MAX_EDGE_WIDTH = 6.0
+
+
+FLASH_CURVES = 40  # pieces a flash path is cut into
+
+
+def flash_path(start, end, color, width: float) -> Line:
+    """A straight path a passing flash can run along.
+
+    manimgl 1.7.2's VShowPassingFlash varies the stroke width point by point;
+    a bare `Line` has only 3 points, so a flash along it never shows (its
+    width is 0 at every point at every moment). Subdividing the line fixes it.
+    """
+    path = Line(start, end).set_stroke(color, width)
+    path.insert_n_curves(FLASH_CURVES)
+    return path
 
 
 def edge_style(x: float, max_abs: float) -> tuple:
@@ -162,7 +178,7 @@ class NetworkDiagram(VGroup):
         """Light runs along every line into layer k."""
         flashes = []
         for line in self.edge_layers[k - 1]:
-            path = Line(line.get_start(), line.get_end()).set_stroke(color, 5)
+            path = flash_path(line.get_start(), line.get_end(), color, 5)
             flashes.append(VShowPassingFlash(path, time_width=0.5))
         return AnimationGroup(*flashes, run_time=run_time)
 
@@ -170,7 +186,7 @@ class NetworkDiagram(VGroup):
         """A red glow runs backward along every line into layer k."""
         flashes = []
         for line in self.edge_layers[k - 1]:
-            path = Line(line.get_end(), line.get_start()).set_stroke(color, 6)
+            path = flash_path(line.get_end(), line.get_start(), color, 6)
             flashes.append(VShowPassingFlash(path, time_width=0.5))
         return AnimationGroup(*flashes, run_time=run_time)
 
@@ -186,7 +202,7 @@ class NetworkDiagram(VGroup):
         """Numbers beside layer k's neurons (new mobjects, each with `.number`)."""
         labels = VGroup()
         for neuron, v in zip(self.neurons[k], values):
-            v = float(getattr(v, "data", v))
+            v = float(v.data if isinstance(v, Value) else v)
             label = math_label(tex_number(v), color)
             label.scale(height * neuron.get_height() / (2 * self.radius) / math_label("0").get_height())
             label.next_to(neuron, side, buff=0.1)
@@ -265,14 +281,17 @@ class LayerPipeline(VGroup):
         start, end = self.stages[i].get_right(), self.stages[i + 1].get_left()
         if reverse:
             start, end = end, start
-        return Line(start, end).set_stroke(color, width)
+        return flash_path(start, end, color, width)
+
+    # The arrows between stages are short: a wide glow reads better on them.
+    FLOW_WIDTH = 12
 
     def flow(self, i: int, run_time: float = 0.8):
-        return VShowPassingFlash(self._path(i, False, FORWARD_FLOW_COLOR, 8),
+        return VShowPassingFlash(self._path(i, False, FORWARD_FLOW_COLOR, self.FLOW_WIDTH),
                                  time_width=0.6, run_time=run_time)
 
     def flow_back(self, i: int, run_time: float = 0.8):
-        return VShowPassingFlash(self._path(i, True, GRADIENT_COLOR, 8),
+        return VShowPassingFlash(self._path(i, True, GRADIENT_COLOR, self.FLOW_WIDTH),
                                  time_width=0.6, run_time=run_time)
 
     def flow_all(self, run_time: float = 2.0):

@@ -392,12 +392,14 @@ def _insert(parent, index: int, child) -> None:
 
 
 class _BoundaryMorph(Animation):
-    """Cross-fade of region images plus a contour morph (see
+    """Cross-fade of region images plus the contour's move (see
     DecisionBoundaryPlot.boundary_transition).
 
     One animation of the plot itself (which is on screen): the new image is
     inserted right above the old one, so the dots and the contour stay on
-    top of both, and the old image leaves the plot at the end.
+    top of both, and the old image leaves the plot at the end. The contour
+    cross-fades too (point-by-point morphs of contours whose ends move to
+    other sides of the plot pass through shapes no model drew).
     """
 
     def __init__(self, plot: DecisionBoundaryPlot, grid, step=None, **kwargs):
@@ -418,20 +420,22 @@ class _BoundaryMorph(Animation):
         old = self.old_region
         index = plot.submobjects.index(old) + 1 if old in plot.submobjects else 0
         _insert(plot, index, self.new_region)
-        self.contour_start = plot.contour.copy()
-        self.contour_start.align_data_and_family(self.contour_target)
-        plot.contour.align_data_and_family(self.contour_target)
+        self.start_width = float(plot.contour.get_stroke_width())
+        self.fading_in = self.contour_target.copy().set_stroke(opacity=0)
+        _insert(plot, plot.submobjects.index(plot.contour) + 1, self.fading_in)
         super().begin()
 
     def interpolate_mobject(self, alpha: float) -> None:
         alpha = self.rate_func(alpha)
         self.new_region.set_opacity(alpha)
-        self.plot.contour.interpolate(self.contour_start, self.contour_target, alpha)
+        self.plot.contour.set_stroke(opacity=1 - alpha, width=self.start_width)
+        self.fading_in.set_stroke(opacity=alpha)
 
     def finish(self) -> None:
         super().finish()
         plot = self.plot
         self.new_region.set_opacity(1)
+        plot.remove(self.fading_in)
         plot.contour.become(self.contour_target)
         if self.old_region is not None:
             plot.remove(self.old_region)

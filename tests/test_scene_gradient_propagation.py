@@ -1,0 +1,458 @@
+"""GradientPropagationScene, run in-process and headless (tests/manim_harness.py).
+
+The scene is subclassed only to set other inputs (seed, input vector,
+target) and to keep a reference to the scene object. Expected numbers come
+from a fresh model built here from the seed, run through our engine with
+L = (out - y)^2 written out by hand; expected colours from manimlib's
+constants, compared as hex strings. Every drawn matrix carries `.quantity`
+(what it shows) and every drawn number `.number` (the float shown).
+"""
+
+import numpy as np
+import pytest
+
+from tests.manim_harness import (
+    bboxes_overlap, import_manimlib, is_blank, lecture_module, mobject_in_frame, run_scene,
+    text_mobjects,
+)
+
+mn = import_manimlib()
+GradientPropagationScene = lecture_module().GradientPropagationScene
+
+from manimlib.utils.color import color_to_hex  # noqa: E402
+
+from src.autograd import Value  # noqa: E402
+from src.graph_text import tex_number  # noqa: E402
+from src.models import MLP  # noqa: E402
+from src.visualization import LayerPipeline, ValueMatrix  # noqa: E402
+
+VARIANTS = {
+    "lecture": None,                          # the class attributes
+    "other": (5, (1.0, 1.0), 0.0),            # another seed, input and target
+    "dead_relu": (3, (0.5, -1.0), 1.0),       # two hidden units with z1 < 0: ReLU' = 0 there
+}
+PLANNED_SECONDS = 50.0
+
+# The colour of each drawn quantity's role (brackets and backing of its matrix).
+QUANTITY_COLOR = {
+    "dL/dW2": mn.BLUE_E, "dL/dW1": mn.BLUE_E,                 # parameter gradients
+    "dL/dout": mn.RED, "dL/dh1": mn.RED, "dL/dz1": mn.RED,    # gradients flowing back
+    "dL/dx": mn.RED,
+    "W2^T": mn.BLUE_E, "W1^T": mn.BLUE_E,                     # parameters
+    "h1^T": mn.ORANGE, "relu'": mn.ORANGE,                    # saved activations
+    "x^T": mn.BLUE,                                           # the input
+}
+STAGE_COLORS = [mn.BLUE, mn.BLUE_E, mn.ORANGE, mn.BLUE_E, mn.ORANGE, mn.RED_E]
+BACKWARD_ORDER = ["dL/dout", "dL/dW2", "dL/dh1", "dL/dz1", "dL/dW1", "dL/dx"]
+
+
+def hex_of(color):
+    return color_to_hex(color).upper()
+
+
+def opacity(mob):
+    return max(float(sm.get_fill_opacity()) for sm in mob.family_members_with_points())
+
+
+def inputs_of(variant):
+    if VARIANTS[variant] is None:
+        base = GradientPropagationScene
+        return base.seed, tuple(base.inputs), base.target
+    return VARIANTS[variant]
+
+
+# --------------------------------------------------------------------------
+# Independent expectations: the model rebuilt from its seed, L written out
+# --------------------------------------------------------------------------
+
+def expected(seed, inputs, target):
+    """Every quantity the scene may draw, as numpy arrays (rows, cols)."""
+    model = MLP(2, [3, 1], activation="relu", seed=seed)
+    x = [Value(v) for v in inputs]
+    out = model(x)
+    loss = (out - target) ** 2
+    loss.backward()
+    layer1, layer2 = model.layers
+    h1 = model.activations[1]
+    z1 = [h.inputs[0] for h in h1]
+    W1 = np.array([[w.data for w in n.w] for n in layer1.neurons])
+    W2 = np.array([[w.data for w in n.w] for n in layer2.neurons])
+    return {
+        "x^T": np.array([[v.data for v in x]]),
+        "W1^T": W1.T,
+        "W2^T": W2.T,
+        "h1^T": np.array([[h.data for h in h1]]),
+        "z1": np.array([[z.data] for z in z1]),
+        "relu'": np.array([[1.0 if z.data > 0 else 0.0] for z in z1]),
+        "dL/dout": np.array([[out.grad]]),
+        "dL/dW2": np.array([[w.grad for w in n.w] for n in layer2.neurons]),
+        "dL/dh1": np.array([[h.grad] for h in h1]),
+        "dL/dz1": np.array([[z.grad] for z in z1]),
+        "dL/dW1": np.array([[w.grad for w in n.w] for n in layer1.neurons]),
+        "dL/dx": np.array([[v.grad] for v in x]),
+        # single numbers drawn as labels
+        "out": out.data, "target": float(target), "L": loss.data,
+    }
+
+
+# --------------------------------------------------------------------------
+# Running each variant once
+# --------------------------------------------------------------------------
+
+_RUNS = {}
+
+
+def scene_run(variant):
+    if variant not in _RUNS:
+        holder = {}
+
+        class Probe(GradientPropagationScene):
+            def construct(self):
+                holder["scene"] = self
+                super().construct()
+
+        if VARIANTS[variant] is not None:
+            Probe.seed, Probe.inputs, Probe.target = VARIANTS[variant]
+        Probe.__name__ = f"GradientPropagationScene_{variant}"
+        try:
+            _RUNS[variant] = (run_scene(Probe), holder["scene"], None)
+        except Exception as error:  # run once; every test then reports it
+            _RUNS[variant] = (None, holder.get("scene"), error)
+    run, scene, error = _RUNS[variant]
+    if error is not None:
+        raise AssertionError(f"GradientPropagationScene with {variant} inputs failed: {error!r}") from error
+    return run, scene
+
+
+@pytest.fixture(scope="module", params=list(VARIANTS))
+def case(request):
+    run, scene = scene_run(request.param)
+    return request.param, run, scene
+
+
+def drawn_matrices(checkpoint):
+    """Visible ValueMatrix copies in a checkpoint, by quantity."""
+    found = {}
+    for mob in checkpoint.mobjects:
+        for sm in mob.get_family():
+            if isinstance(sm, ValueMatrix) and opacity(sm.entries) > 0:
+                found.setdefault(sm.quantity, []).append(sm)
+    return found
+
+
+def drawn_numbers(matrix):
+    return np.array([[matrix.entry(i, j).number for j in range(matrix.n_cols)]
+                     for i in range(matrix.n_rows)])
+
+
+def number_labels(checkpoint):
+    """Visible number labels (not matrix entries) with a quantity, by quantity."""
+    in_matrices = {id(e) for ms in drawn_matrices(checkpoint).values()
+                   for m in ms for e in m.all_entries()}
+    found = {}
+    for mob in checkpoint.mobjects:
+        for sm in mob.get_family():
+            if hasattr(sm, "number") and id(sm) not in in_matrices and opacity(sm) > 0:
+                found.setdefault(getattr(sm, "quantity", None), []).append(sm)
+    return found
+
+
+# --------------------------------------------------------------------------
+# Runs, stays in frame, no overlapping text, not blank, timing
+# --------------------------------------------------------------------------
+
+def test_scene_runs_to_the_end(case):
+    variant, run, scene = case
+    assert run.num_plays == len(run.checkpoints) > 20
+    assert run.checkpoints[-1].index == run.num_plays - 1
+    assert scene.net.loss.data == pytest.approx(expected(*inputs_of(variant))["L"])
+
+
+def test_everything_visible_is_inside_the_frame(case):
+    _, run, _ = case
+    problems = []
+    for cp in run.checkpoints:
+        for sm in cp.family:
+            if not mobject_in_frame(sm, cp.frame_width, cp.frame_height, center=cp.frame_center):
+                (x0, y0, _), (x1, y1, _) = sm.get_bounding_box()[[0, 2]]
+                problems.append(f"{cp.label}: {type(sm).__name__} "
+                                f"x[{x0:.2f}, {x1:.2f}] y[{y0:.2f}, {y1:.2f}]")
+    assert not problems, f"{len(problems)} off-frame:\n" + "\n".join(problems[:15])
+
+
+def test_texts_keep_clear_of_the_edges(case):
+    """Every visible text stays at least 0.2 units inside the frame."""
+    _, run, _ = case
+    problems = []
+    for cp in run.checkpoints:
+        for t in text_mobjects(cp.mobjects):
+            if opacity(t) > 0 and not cp.in_frame(t, margin=0.2):
+                problems.append(f"{cp.label}: {_describe(t)}")
+    assert not problems, "\n".join(problems[:15])
+
+
+def _describe(mob):
+    text = getattr(mob, "string", None) or getattr(mob, "text", "")
+    return f"{type(mob).__name__}({text[:40]!r})"
+
+
+def test_no_two_visible_texts_overlap(case):
+    _, run, _ = case
+    problems = []
+    for cp in run.checkpoints:
+        texts = [t for t in text_mobjects(cp.mobjects) if opacity(t) > 0]
+        texts = list({id(t): t for t in texts}.values())
+        assert texts or cp.index == 0
+        for i, a in enumerate(texts):
+            for b in texts[i + 1:]:
+                if bboxes_overlap(a, b):
+                    problems.append(f"{cp.label}: {_describe(a)} / {_describe(b)}")
+    assert not problems, f"{len(problems)} overlaps:\n" + "\n".join(problems[:15])
+
+
+def test_last_frame_not_blank(case):
+    _, run, _ = case
+    assert run.image.ndim == 3 and run.image.shape[2] == 4
+    assert not is_blank(run.image)
+
+
+def test_duration_matches_plan(case):
+    _, run, _ = case
+    times = [cp.time for cp in run.checkpoints]
+    assert times == sorted(times) and times[-1] == pytest.approx(run.time)
+    assert 0.7 * PLANNED_SECONDS <= run.time <= 1.3 * PLANNED_SECONDS, run.time
+
+
+# --------------------------------------------------------------------------
+# Numbers: the engine's, and the matrix formulas of what is drawn
+# --------------------------------------------------------------------------
+
+def test_every_drawn_matrix_equals_the_engine(case):
+    variant, run, _ = case
+    want = expected(*inputs_of(variant))
+    seen = set()
+    for cp in run.checkpoints:
+        for quantity, matrices in drawn_matrices(cp).items():
+            assert quantity in QUANTITY_COLOR, (cp.label, quantity)
+            for m in matrices:
+                seen.add(quantity)
+                assert m.shape == want[quantity].shape, (cp.label, quantity)
+                np.testing.assert_allclose(drawn_numbers(m), want[quantity], rtol=0, atol=1e-12,
+                                           err_msg=f"{variant} {cp.label} {quantity}")
+                for i in range(m.n_rows):
+                    for j in range(m.n_cols):
+                        assert m.entry(i, j).string == tex_number(want[quantity][i, j])
+    assert seen == set(QUANTITY_COLOR), sorted(set(QUANTITY_COLOR) - seen)
+
+
+def test_every_drawn_number_label_equals_the_engine(case):
+    variant, run, _ = case
+    want = expected(*inputs_of(variant))
+    seen = set()
+    for cp in run.checkpoints:
+        for quantity, labels in number_labels(cp).items():
+            assert quantity in ("out", "target", "L"), (cp.label, quantity)
+            for label in labels:
+                seen.add(quantity)
+                assert label.number == pytest.approx(want[quantity], abs=1e-12), (cp.label, quantity)
+                assert label.string == tex_number(want[quantity])
+    assert seen == {"out", "target", "L"}
+
+
+def _pairs(run, *quantities):
+    """Checkpoints that show all of `quantities`, with their drawn numbers."""
+    for cp in run.checkpoints:
+        found = drawn_matrices(cp)
+        if all(q in found for q in quantities):
+            yield cp, [[drawn_numbers(m) for m in found[q]] for q in quantities]
+
+
+def test_drawn_gradients_are_matrix_products_of_drawn_values(case):
+    """dL/dW = outer(upstream, saved input); input gradient = W^T @ upstream;
+    through the ReLU, dL/dz1 = dL/dh1 * ReLU'(z1) -- all from what is drawn."""
+    _, run, _ = case
+    checks = [
+        ("dL/dW2", ("dL/dout", "h1^T"), lambda g, h: np.outer(g, h)),
+        ("dL/dh1", ("W2^T", "dL/dout"), lambda wt, g: wt @ g),
+        ("dL/dz1", ("dL/dh1", "relu'"), lambda g, mask: g * mask),
+        ("dL/dW1", ("dL/dz1", "x^T"), lambda g, x: np.outer(g, x)),
+        ("dL/dx", ("W1^T", "dL/dz1"), lambda wt, g: wt @ g),
+    ]
+    for result, operands, product in checks:
+        shown = list(_pairs(run, result, *operands))
+        assert shown, f"{result} is never shown with {operands}"
+        for cp, (results, *operand_lists) in shown:
+            for a in operand_lists[0]:
+                for b in operand_lists[1]:
+                    for r in results:
+                        np.testing.assert_allclose(r, product(a, b), rtol=1e-12, atol=1e-12,
+                                                   err_msg=f"{cp.label}: {result}")
+
+
+def test_loss_gradient_is_twice_the_drawn_error(case):
+    _, run, _ = case
+    for cp in run.checkpoints:
+        labels, matrices = number_labels(cp), drawn_matrices(cp)
+        if "out" in labels and "dL/dout" in matrices:
+            out, target = labels["out"][0].number, labels["target"][0].number
+            for m in matrices["dL/dout"]:
+                assert drawn_numbers(m)[0, 0] == pytest.approx(2 * (out - target), abs=1e-12)
+            return
+    raise AssertionError("dL/dout is never shown next to out and y")
+
+
+def test_gradients_appear_in_backward_order(case):
+    _, run, _ = case
+    first = {}
+    for cp in run.checkpoints:
+        for quantity in drawn_matrices(cp):
+            first.setdefault(quantity, cp.index)
+    order = [first[q] for q in BACKWARD_ORDER]
+    assert order == sorted(order) and len(set(order)) == len(order), dict(zip(BACKWARD_ORDER, order))
+
+
+def test_dead_relu_blocks_the_gradient():
+    run, _ = scene_run("dead_relu")
+    want = expected(*inputs_of("dead_relu"))
+    dead = [i for i in range(3) if want["z1"][i, 0] <= 0]
+    assert dead, "the variant must have a dead unit"
+    last = {}
+    for cp in run.checkpoints:
+        last.update({q: ms[0] for q, ms in drawn_matrices(cp).items()})
+    mask, dz, dw = (drawn_numbers(last[q]) for q in ("relu'", "dL/dz1", "dL/dW1"))
+    for i in dead:
+        assert mask[i, 0] == 0.0 and dz[i, 0] == 0.0 and not dw[i].any()
+        assert drawn_numbers(last["dL/dh1"])[i, 0] != 0.0  # the gradient arrived, and was blocked
+
+
+def test_lecture_defaults_keep_every_gradient_nonzero():
+    want = expected(*inputs_of("lecture"))
+    assert (want["z1"] > 0).all(), "a dead ReLU in the lecture's defaults"
+    for q in BACKWARD_ORDER:
+        assert np.all(want[q] != 0), q
+
+
+def test_variants_draw_different_numbers():
+    shown = {}
+    for variant in VARIANTS:
+        run, _ = scene_run(variant)
+        strings = set()
+        for cp in run.checkpoints:
+            for quantity, matrices in drawn_matrices(cp).items():
+                for m in matrices:
+                    strings.add((quantity, tuple(e.string for e in m.all_entries())))
+        shown[variant] = frozenset(strings)
+    assert len(set(shown.values())) == len(VARIANTS)
+
+
+def test_engine_agrees_with_torch():
+    """A second, fully independent oracle for the lecture's numbers."""
+    torch = pytest.importorskip("torch")
+    seed, inputs, target = inputs_of("lecture")
+    want = expected(seed, inputs, target)
+    model = MLP(2, [3, 1], activation="relu", seed=seed)
+    W1 = torch.tensor([[w.data for w in n.w] for n in model.layers[0].neurons],
+                      dtype=torch.float64, requires_grad=True)
+    W2 = torch.tensor([[w.data for w in n.w] for n in model.layers[1].neurons],
+                      dtype=torch.float64, requires_grad=True)
+    x = torch.tensor([[v] for v in inputs], dtype=torch.float64, requires_grad=True)
+    h1 = torch.relu(W1 @ x)  # biases start at 0
+    out = W2 @ h1
+    h1.retain_grad()
+    out.retain_grad()
+    loss = ((out - target) ** 2).sum()
+    loss.backward()
+    for name, tensor in (("dL/dW1", W1.grad), ("dL/dW2", W2.grad), ("dL/dx", x.grad),
+                         ("dL/dh1", h1.grad), ("dL/dout", out.grad)):
+        np.testing.assert_allclose(want[name], tensor.numpy(), rtol=1e-12, atol=1e-12, err_msg=name)
+
+
+def test_scene_checks_the_matrix_formulas_against_the_engine():
+    from src.layer_gradients import TwoLayerBackward
+    net = TwoLayerBackward(*inputs_of("lecture"))
+    net.check()
+    net.layer1.neurons[0].w[1].grad += 1e-3  # the engine and the formulas now disagree
+    with pytest.raises(AssertionError, match="dL/dW1"):
+        net.check()
+
+
+# --------------------------------------------------------------------------
+# Colours by role, words on screen
+# --------------------------------------------------------------------------
+
+def test_matrix_colours_follow_their_role(case):
+    _, run, _ = case
+    for cp in run.checkpoints:
+        for quantity, matrices in drawn_matrices(cp).items():
+            want = hex_of(QUANTITY_COLOR[quantity])
+            for m in matrices:
+                for bracket in m.brackets:
+                    assert hex_of(bracket.get_stroke_color()) == want, (cp.label, quantity)
+                assert hex_of(m.backing.get_fill_color()) == want, (cp.label, quantity)
+                for entry in m.all_entries():
+                    for sm in entry.family_members_with_points():
+                        assert hex_of(sm.get_fill_color()) == hex_of(mn.WHITE)
+
+
+def test_pipeline_boxes_by_role(case):
+    _, run, _ = case
+    for cp in run.checkpoints[1:]:
+        pipelines = [m for m in cp.mobjects if isinstance(m, LayerPipeline)]
+        assert len(pipelines) == 1, cp.label  # on screen, whole, from the second beat on
+        pipeline = pipelines[0]
+        assert len(pipeline.stages) == len(STAGE_COLORS)
+        for i, color in enumerate(STAGE_COLORS):
+            assert hex_of(pipeline.box(i).get_stroke_color()) == hex_of(color), (cp.label, i)
+            assert hex_of(pipeline.box(i).get_fill_color()) == hex_of(color), (cp.label, i)
+
+
+def test_each_layer_splits_into_two_tagged_gradients(case):
+    """Both layers show a parameter gradient (blue, 'used for optimization')
+    and an input gradient (red, propagated backward)."""
+    from src.visualization import GradientEquation
+    _, run, _ = case
+    tags = {}
+    for cp in run.checkpoints:
+        for mob in cp.mobjects:
+            for sm in mob.get_family():
+                if isinstance(sm, GradientEquation) and opacity(sm.tag) > 0:
+                    tags[sm.result.quantity] = sm
+    assert set(tags) == {"dL/dW2", "dL/dh1", "dL/dW1", "dL/dx"}
+    words = {q: eq.tag.label.string for q, eq in tags.items()}
+    assert words == {"dL/dW2": "used for optimization", "dL/dW1": "used for optimization",
+                     "dL/dh1": "propagated backward", "dL/dx": "could be propagated further"}
+    for q, eq in tags.items():
+        want = hex_of(mn.BLUE_E if q.startswith("dL/dW") else mn.RED)
+        assert hex_of(eq.tag.pill.get_fill_color()) == want, q
+        assert hex_of(eq.name.get_fill_color()) == want, q
+
+
+def test_title_and_key_insight_on_screen(case):
+    _, run, _ = case
+    first = {t.string for t in text_mobjects(run.checkpoints[0].mobjects) if hasattr(t, "string")}
+    assert "Gradient Propagation: Parameters and Inputs" in first
+    last = {t.string for t in text_mobjects(run.last.mobjects) if hasattr(t, "string")}
+    for words in ("Gradient Propagation: Parameters and Inputs",
+                  "Each layer computes TWO gradients",
+                  "one for its parameters (to update weights)",
+                  "one for its input (to propagate backward)"):
+        assert words in last, words
+
+
+def test_flows_are_visible_mid_animation():
+    """Half-way through, each backward flow lights up pixels (manimgl 1.7.2's
+    VShowPassingFlash draws nothing along a bare 3-point Line)."""
+    from src.visualization import LayerPipeline, arrow_flash, role_arrow
+    pipeline = LayerPipeline([("x", mn.BLUE), ("h", mn.ORANGE), ("L", mn.RED_E)])
+    animations = {"flow_back": pipeline.flow_back(0), "flow": pipeline.flow(1),
+                  "arrow_flash": arrow_flash(role_arrow(mn.ORIGIN, 2 * mn.RIGHT, mn.RED))}
+    for name, animation in animations.items():
+        class HalfWay(mn.Scene):
+            def construct(self):
+                animation.begin()
+                animation.interpolate(0.5)
+                self.add(animation.mobject)
+
+        image = run_scene(HalfWay).image[..., :3].astype(int)
+        lit = (np.abs(image - image[0, 0]).sum(axis=2) > 60).sum()
+        assert lit > 100, (name, lit)
