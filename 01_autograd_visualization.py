@@ -25,12 +25,13 @@ from manimlib import (
     GrowArrow, Indicate, InteractiveScene, LaggedStart, LaggedStartMap, Line,
     ReplacementTransform, Restore, RoundedRectangle, ShowCreation, Square,
     SurroundingRectangle, Transform, TransformFromCopy, TransformMatchingShapes,
-    VGroup, Write,
+    VGroup, Write, Dot, Flash, UpdateFromAlphaFunc,
 )
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from src.autograd import Value, numerical_grad  # noqa: E402
+from src.data import MOONS_SETTINGS  # noqa: E402
 from src.examples import (  # noqa: E402
     four_link_chain, lecture_loss, shared_input, shifted_square,
 )
@@ -39,6 +40,7 @@ from src.graph_text import (  # noqa: E402
 )
 from src.layer_gradients import TwoLayerBackward  # noqa: E402
 from src.models import MLP, mse  # noqa: E402
+from src.training_record import record_training  # noqa: E402
 from src.visualization import (  # noqa: E402
     ACTIVATION_COLOR, FADE_TIME, FORWARD_FLOW_COLOR, GRADIENT_COLOR,
     HIGHLIGHT_COLOR, INPUT_COLOR, LOSS_COLOR, NOTE_COLOR, OPERATION_COLOR,
@@ -50,6 +52,8 @@ from src.visualization import (  # noqa: E402
     link_local, math_label, math_tag, formula_matrix, morph_chain,
     formula_number, number_label, panel_header, reveal_from, role_arrow, scene_icon,
     seed_gradient, substitute, text_label, title_text, typeset_row,
+    DecisionBoundaryPlot, TrainingCurves, TrainingStatus, class_color,
+    parameter_backing, tag_labels,
 )
 
 
@@ -1475,6 +1479,405 @@ class BackwardPassScene(InteractiveScene):
             mobject.set_max_width(13).set_max_height(1.1)
             mobject.to_edge(DOWN, buff=0.4)
         return mobject
+
+
+# --------------------------------------------------------------------------
+# Scene 6
+# --------------------------------------------------------------------------
+
+class MLPAutogradScene(InteractiveScene):
+    """Autograd at work: a 2 -> 4 -> 1 MLP learns the moons, step by step."""
+
+    # The run (defaults: src/data.py MOONS_SETTINGS)
+    n_points = MOONS_SETTINGS["n"]
+    noise = MOONS_SETTINGS["noise"]
+    data_seed = MOONS_SETTINGS["data_seed"]
+    model_seed = MOONS_SETTINGS["model_seed"]
+    layer_sizes = tuple(MOONS_SETTINGS["sizes"])  # after the 2 inputs: 2 -> 4 -> 1
+    activation = MOONS_SETTINGS["activation"]
+    learning_rate = MOONS_SETTINGS["lr"]
+    steps = MOONS_SETTINGS["steps"]
+    # What is shown
+    shown_steps = (0, 1, 2)                      # iterations walked through one by one
+    snapshot_steps = (5, 10, 20, 40, 70)         # boundaries on the way to the last step
+    point_indices = None                         # highlighted point per shown step (None: pick)
+    x_range, y_range = (-1.5, 2.5), (-1.0, 1.5)  # the plotted data area
+    grid_resolution = 160                        # raster columns of the region picture
+
+    def construct(self):
+        self.run = record_training(
+            n=self.n_points, noise=self.noise, data_seed=self.data_seed,
+            model_seed=self.model_seed, sizes=list(self.layer_sizes),
+            activation=self.activation, loss="hinge", steps=self.steps,
+            lr=self.learning_rate)
+        self.build_pictures()
+        self.show_title_and_panels()
+        for n, step in enumerate(self.shown_steps):
+            self.forward_pass(n, step)
+            self.backward_pass(n, step)
+            self.update_parameters(n, step)
+        self.train_the_rest()
+        self.show_learned_model()
+
+    # ---- set-up (not a beat: builds what the beats show) ----
+
+    def build_pictures(self):
+        run = self.run
+        self.check_settings()
+        self.weight_scale = run.max_abs_weight()
+        self.plot = DecisionBoundaryPlot(run.X, run.y, self.x_range, self.y_range, width=6.0)
+        self.plot.shift([-6.4, 2.5, 0] - self.plot.frame.get_corner(UP + LEFT))
+        self.set_plot_boundary(self.shown_steps[0])
+        self.key = self.plot.class_key(font_size=22)
+        self.key.next_to(self.plot.frame, DOWN, buff=0.4).align_to(self.plot.frame, LEFT)
+        self.status = TrainingStatus(font_size=24, max_step=self.steps)
+        self.status.next_to(self.key, DOWN, buff=0.3).align_to(self.plot.frame, LEFT)
+        self.show_status(self.shown_steps[0])
+
+        self.diagram = NetworkDiagram(run.model_at(self.shown_steps[0]), layer_gap=2.2,
+                                      neuron_gap=0.72, radius=0.22, max_abs=self.weight_scale)
+        self.diagram.move_to([3.2, 1.1, 0])
+        self.diagram.showing = ("weights", self.shown_steps[0])
+        names = ["input x", f"hidden h ({self.activation})", "score s"]
+        self.column_names = VGroup()
+        for column, name in zip(self.diagram.neurons, names):
+            label = text_label(name, GREY_A, font_size=20)
+            label.next_to(self.diagram.neurons[1], DOWN, buff=0.42).set_x(column.get_x())
+            self.column_names.add(label)
+        self.panel_top = self.column_names.get_bottom()[1] - 0.3
+        self.caption = None
+
+    def check_settings(self):
+        if sorted(self.shown_steps) != list(self.shown_steps) or not self.shown_steps:
+            raise ValueError(f"shown_steps must be increasing, got {self.shown_steps}")
+        if self.shown_steps[-1] + 1 > self.steps:
+            raise ValueError(f"shown_steps must be below steps={self.steps}")
+        if list(self.shown_steps) != list(range(self.shown_steps[0], self.shown_steps[-1] + 1)):
+            raise ValueError("shown_steps must be consecutive: each update leads to the next step")
+        if self.point_indices is not None and len(self.point_indices) != len(self.shown_steps):
+            raise ValueError("point_indices needs one point per shown step")
+
+    # ---- beats ----
+
+    def show_title_and_panels(self):
+        # The setting: the data, the untrained network, and the run we will watch.
+        run = self.run
+        self.title = title_text("Autograd in Action: Training an MLP")
+        sizes = " \u2192 ".join(str(n) for n in [2, *self.layer_sizes])
+        self.subtitle = text_label(
+            f"{len(run.X)} moons points (seed {self.data_seed}) \u00b7 MLP {sizes},"
+            f" {self.activation} (seed {self.model_seed}) \u00b7 full-batch gradient descent,"
+            f" \u03b7 = {self.learning_rate:g}", GREY_A, font_size=22)
+        self.subtitle.set_max_width(13.2)
+        self.subtitle.next_to(self.title, DOWN, buff=0.15)
+        self.play(Write(self.title), FadeIn(self.subtitle), run_time=TRANSFORM_TIME)
+        self.play(FadeIn(self.plot), FadeIn(self.key), FadeIn(self.status),
+                  FadeIn(self.diagram), FadeIn(self.column_names),
+                  self.new_caption("Left: the data, and the class each region gets from the"
+                                   " model. Right: the model's weights."),
+                  run_time=TRANSFORM_TIME)
+        self.wait(1.5)
+
+    def forward_pass(self, n: int, step: int):
+        # Forward: one of the points flows through the network; L averages all of them.
+        fast = 1.0 if n == 0 else 0.65
+        run = self.run
+        index = self.point_index(n, step)
+        point = run.point_pass(step, index)
+        ring = self.plot.highlight(index)
+        self.play(ShowCreation(ring), Flash(ring.get_center(), color=YELLOW),
+                  *self.leftovers_out(),
+                  self.new_caption(f"Step {step}, forward pass: all {len(run.X)} points go"
+                                   " through the network \u2014 here is one of them"),
+                  run_time=1.0 * fast)
+        traveller = Dot(radius=0.09).set_fill(YELLOW, 1).move_to(ring)
+        self.play(traveller.animate.move_to(self.diagram.neurons[0]), run_time=0.9 * fast)
+        acts = point.activations
+        labels = [tag_labels(self.diagram.value_labels(0, acts[0], side=LEFT, height=0.22),
+                             "input", step, index)]
+        self.play(FadeOut(traveller), self.diagram.restyled(neurons={0: acts[0]}),
+                  FadeIn(labels[0]), run_time=0.6)
+        hidden = tag_labels(self.hidden_labels(acts[1]), "hidden", step, index)
+        labels.append(hidden)
+        self.play(self.diagram.forward_flow(1), self.diagram.restyled(neurons={1: acts[1]}),
+                  FadeIn(hidden), run_time=1.0 * fast)
+        saved = self.saved_mark(hidden)
+        score = tag_labels(self.diagram.value_labels(2, acts[2], side=RIGHT, height=0.22),
+                           "output", step, index)
+        labels.append(score)
+        if n == 0:
+            self.play(ShowCreation(saved[0]), FadeIn(saved[1], shift=0.1 * DOWN), run_time=0.8)
+            self.play(self.diagram.forward_flow(2), self.diagram.restyled(neurons={2: acts[2]}),
+                      FadeIn(score), run_time=1.0)
+        else:
+            self.play(self.diagram.forward_flow(2), self.diagram.restyled(neurons={2: acts[2]}),
+                      FadeIn(score), FadeIn(saved), run_time=0.8)
+        self.forward_rows = self.forward_panel(point)
+        self.play(LaggedStart(*(FadeIn(row, shift=0.1 * UP) for row in self.forward_rows),
+                              lag_ratio=0.5), run_time=1.5 * fast)
+        self.play(FlashAround(self.forward_rows[-1][-1], color=LOSS_COLOR),
+                  FlashAround(self.status.loss_number, color=LOSS_COLOR), run_time=0.8 * fast)
+        self.wait(0.8 * fast)
+        self.point_parts = VGroup(ring, *labels)
+        self.saved = saved
+
+    def backward_pass(self, n: int, step: int):
+        # Backward: L.backward() fills every parameter's .grad, last layer first.
+        fast = 1.0 if n == 0 else 0.7
+        run = self.run
+        grads = self.weight_rows(step)
+        zero = [[[0.0] * len(row) for row in layer] for layer in grads]
+        panels = self.grad_panels(zero, None)  # after zero_grad(): every .grad is 0
+        self.play(FadeOut(self.forward_rows), FadeIn(panels),
+                  self.new_caption("Backward pass: L.backward() fills every parameter's .grad"
+                                   " (edges now show the gradients)"),
+                  run_time=FADE_TIME)
+        filled = self.grad_panels(grads, step)
+        grad_values = run.weight_grads_at(step)
+        grad_scale = max(abs(g) for g in grad_values)
+        self.play(self.diagram.backward_flow(2),
+                  Transform(panels[1], filled[1]),
+                  Indicate(self.saved[1], color=ACTIVATION_COLOR),
+                  run_time=1.2 * fast)
+        self.diagram.showing = ("grads", step)
+        self.play(self.diagram.backward_flow(1),
+                  Transform(panels[0], filled[0]),
+                  self.diagram.restyled(edges=grad_values, max_abs=grad_scale),
+                  run_time=1.4 * fast)
+        # keep the filled panels (with their numbers) on screen, not the morphed zeros
+        self.remove(panels)
+        self.add(filled)
+        self.grad_shown = filled
+        self.wait(0.8 * fast)
+
+    def update_parameters(self, n: int, step: int):
+        # Update: w <- w - eta * dL/dw for every weight; the boundary moves.
+        fast = 1.0 if n == 0 else 0.7
+        run = self.run
+        labels = run.weight_labels()
+        grads = run.weight_grads_at(step)
+        pick = max(range(len(grads)), key=lambda i: abs(grads[i]))
+        label = labels[pick]
+        before, after = run.weights_at(step)[pick], run.weights_at(step + 1)[pick]
+        k, j, i = self.edge_address(label)
+        entry = self.grad_shown[k - 1].matrix.entry(j, i)
+        edge = self.diagram.edge(k, j, i)
+        marker = SurroundingRectangle(entry, buff=0.06).set_stroke(YELLOW, 3)
+        flash = edge.copy().set_stroke(YELLOW, 8)
+        self.play(ShowCreation(marker), ShowCreation(flash),
+                  self.new_caption("Update (SGD): every weight steps against its gradient"
+                                   " \u2014 here the one with the largest |gradient|"),
+                  run_time=0.8 * fast)
+        rule = typeset_row([r"w \;\leftarrow\; w - \eta \cdot",
+                           (r"\frac{\partial L}{\partial w}", GRADIENT_COLOR)], digit_height=0.32)
+        values = [number_label(before, WHITE, kind="weight_before", step=step),
+                  number_label(self.learning_rate, WHITE, kind="learning_rate", step=step),
+                  number_label(grads[pick], GRADIENT_COLOR, kind="grad", step=step),
+                  number_label(after, WHITE, kind="weight_after", step=step)]
+        for value in values:
+            value.weight = label
+        numbers = typeset_row([
+            (rf"\mathrm{{{label}}}:\quad", GREY_A), values[0], r"\;-\;", values[1],
+            r"\cdot (", values[2], r") \;=\;", values[3]], digit_height=0.32)
+        backings = VGroup(parameter_backing(values[0]), parameter_backing(values[3]))
+        numbers = VGroup(backings, numbers)
+        rows = VGroup(rule, numbers).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
+        self.place_panel(rows)
+        self.play(FadeOut(self.grad_shown), FadeOut(marker), FadeIn(rows[0]),
+                  run_time=FADE_TIME * fast)
+        self.play(FadeIn(rows[1], shift=0.1 * UP), run_time=1.0 * fast)
+        self.update_rows = rows
+        self.wait(0.8 * fast)
+        new_step = step + 1
+        self.diagram.showing = ("weights", new_step)
+        self.play(
+            FadeOut(flash), FadeOut(self.point_parts), FadeOut(self.saved),
+            self.diagram.restyled(edges=run.weights_at(new_step), max_abs=self.weight_scale, dim=True),
+            self.plot.boundary_transition(self.grid(new_step), new_step),
+            self.status_change(new_step),
+            self.new_caption(f"All {len(run.labels)} parameters updated: the model and"
+                             f" boundary of step {new_step}"),
+            run_time=TRANSFORM_TIME * fast,
+        )
+        self.wait(0.8 * fast)
+        self.leftovers = [rows]
+
+    def train_the_rest(self):
+        # The same three moves, over and over: the loss falls, the boundary bends.
+        run = self.run
+        start = self.shown_steps[-1] + 1
+        self.curves = TrainingCurves([run.loss_at(k) for k in range(run.steps + 1)],
+                                     [run.accuracy_at(k) for k in range(run.steps + 1)],
+                                     width=6.4, height=1.4, font_size=22)
+        self.curves.show_until(start)
+        self.place_panel(self.curves)
+        self.play(*self.leftovers_out(), FadeIn(self.curves),
+                  self.new_caption(f"Forward, backward, update \u2014 {run.steps - start}"
+                                   " more times (each drawn state is a real step)"),
+                  run_time=FADE_TIME)
+        stops = [k for k in self.snapshot_steps if start < k < run.steps] + [run.steps]
+        previous = start
+        for k in stops:
+            seconds = 0.9 + 1.4 * ((k - previous) / run.steps) ** 0.5
+            self.diagram.showing = ("weights", k)
+            self.play(
+                self.curves.trace(previous, k, self.status, run_time=seconds),
+                self.plot.boundary_transition(self.grid(k), k, run_time=seconds),
+                self.diagram.restyled(edges=run.weights_at(k), max_abs=self.weight_scale,
+                                      run_time=seconds),
+                run_time=seconds,
+            )
+            previous = k
+        self.wait()
+
+    def show_learned_model(self):
+        # The learned boundary, its accuracy, and the moral.
+        run = self.run
+        final = run.steps
+        percent = text_label(f"{100 * run.accuracy_at(final):.0f}%", YELLOW, font_size=24)
+        percent.number = 100 * run.accuracy_at(final)
+        percent.kind, percent.step = "final_accuracy_percent", final
+        result = VGroup(text_label("Learned:", GREY_A, font_size=24), percent,
+                        text_label("of the points classified correctly", GREY_A, font_size=24))
+        result.arrange(RIGHT, buff=0.15)
+        for part in result[1:]:  # on the first word's baseline
+            part.shift((result[0][0].get_bottom()[1] - part[0].get_bottom()[1]) * UP)
+        result.set_max_width(self.plot.frame.get_width())
+        result.next_to(self.status, DOWN, buff=0.3).align_to(self.status, LEFT)
+        self.play(FadeIn(result, shift=0.1 * UP),
+                  FlashAround(self.status.accuracy_number, color=YELLOW),
+                  self.new_caption("Autograd enables efficient training by automatically"
+                                   " computing all gradients", color=WHITE, font_size=30),
+                  run_time=TRANSFORM_TIME)
+        self.final_result = result
+        self.wait(3)
+
+    # ---- pieces ----
+
+    def leftovers_out(self) -> list:
+        """FadeOuts for what the previous beat left (played with the next beat)."""
+        out = [FadeOut(m) for m in getattr(self, "leftovers", [])]
+        self.leftovers = []
+        return out
+
+    def new_caption(self, text: str, color=GREY_A, font_size: int = 26):
+        """The animation replacing the caption line by `text` (play it with the beat)."""
+        caption = text_label(text, color, font_size=font_size)
+        caption.set_max_width(13.4)
+        caption.to_edge(DOWN, buff=0.3)
+        old, self.caption = self.caption, caption
+        if old is None:
+            return FadeIn(caption, shift=0.1 * UP)
+        return FadeTransform(old, caption)
+
+    def grid(self, step: int):
+        return self.run.grid_at(step, *self.plot.grid_spec(self.grid_resolution))
+
+    def set_plot_boundary(self, step: int):
+        self.plot.set_boundary(self.grid(step), step)
+
+    def show_status(self, step: int):
+        self.status.set_step(step, self.run.loss_at(step), self.run.accuracy_at(step))
+
+    def status_change(self, step: int):
+        """The status line jumps to `step` halfway through an animation."""
+        def update(status, alpha):
+            if alpha >= 0.5 and status.shown[0] != step:
+                self.show_status(step)
+        return UpdateFromAlphaFunc(self.status, update)
+
+    def point_index(self, n: int, step: int) -> int:
+        """The point shown at the n-th walked-through step: a class +1 point,
+        then a class -1 point, ..., each the one with the largest loss term."""
+        if self.point_indices is not None:
+            return self.point_indices[n]
+        run = self.run
+        want = 1 if n % 2 == 0 else -1
+        scores = run.scores_at(step)
+        candidates = [i for i, t in enumerate(run.y) if t == want] or list(range(len(run.y)))
+        return max(candidates, key=lambda i: (1 - run.y[i] * scores[i], -i))
+
+    def hidden_labels(self, values) -> VGroup:
+        """Hidden activations beside their neurons, nudged off the outgoing edges."""
+        labels = self.diagram.value_labels(1, values, side=RIGHT, height=0.2)
+        out_y = self.diagram.neurons[2][0].get_y()
+        for label, neuron in zip(labels, self.diagram.neurons[1]):
+            label.next_to(neuron, RIGHT, buff=0.06)
+            label.shift((0.17 if neuron.get_y() >= out_y else -0.17) * UP)
+        return labels
+
+    def saved_mark(self, hidden_labels) -> VGroup:
+        box = SurroundingRectangle(VGroup(self.diagram.neurons[1], hidden_labels), buff=0.12)
+        box.set_stroke(ACTIVATION_COLOR, 2)
+        tag = text_label("saved for backward", ACTIVATION_COLOR, font_size=20)
+        tag.next_to(box, UP, buff=0.08)
+        return VGroup(box, tag)
+
+    def forward_panel(self, point) -> VGroup:
+        run, step = self.run, point.step
+        predicted = 1 if point.score > 0 else -1
+        numbers = [
+            number_label(point.score, ACTIVATION_COLOR, kind="score", step=step),
+            number_label(predicted, class_color(predicted), kind="predicted", step=step, signed=True),
+            number_label(point.label, class_color(point.label), kind="label", step=step, signed=True),
+            number_label(point.term, LOSS_COLOR, kind="term", step=step),
+        ]
+        for label in numbers:
+            label.point = point.index
+        rows = VGroup(
+            typeset_row([r"\text{score } s =", numbers[0],
+                        r"\;\Rightarrow\; \text{predicted class}\;", numbers[1],
+                        r"\text{, true class } y =", numbers[2]], digit_height=0.3),
+            typeset_row([r"\text{its loss term } \max(0,\, 1 - y\, s) =", numbers[3]], digit_height=0.3),
+            typeset_row([(r"L", LOSS_COLOR), rf"= \text{{mean of all {len(run.X)} terms}} =",
+                        number_label(run.loss_at(step), LOSS_COLOR, kind="loss", step=step)], digit_height=0.3),
+        )
+        rows.arrange(DOWN, aligned_edge=LEFT, buff=0.28)
+        self.place_panel(rows)
+        return rows
+
+    def weight_rows(self, step: int) -> list:
+        """Per layer, step k's weight gradients as matrix rows (neuron j, input i)."""
+        values = self.run.weight_grads_at(step)
+        sizes = [2] + list(self.layer_sizes)
+        out, pos = [], 0
+        for k in range(1, len(sizes)):
+            rows = []
+            for j in range(sizes[k]):
+                rows.append(values[pos:pos + sizes[k - 1]])
+                pos += sizes[k - 1]
+            out.append(rows)
+        return out
+
+    def grad_panels(self, layer_rows, step) -> VGroup:
+        """dL/dW1 (4 x 2), dL/dW2 (1 x 4), ...: one matrix of gradients per layer
+        (`step` None: the zeros left by zero_grad())."""
+        panels = VGroup()
+        for k, layer in enumerate(layer_rows, start=1):
+            matrix = ValueMatrix(layer, GRADIENT_COLOR, entry_height=0.2, v_buff=0.14, h_buff=0.28)
+            for r, row in enumerate(matrix.entries):
+                for c, entry in enumerate(row):
+                    entry.kind = "zero_grad" if step is None else "grad_matrix"
+                    entry.step, entry.weight = step, f"L{k}.n{r}.w{c}"
+            labelled = matrix.labelled(rf"\partial L / \partial W_{{{k}}}", GRADIENT_COLOR)
+            panels.add(labelled)
+        panels.arrange(RIGHT, buff=0.5, aligned_edge=UP)
+        if panels.get_width() > 6.6:
+            panels.arrange(DOWN, buff=0.2, aligned_edge=LEFT)
+        self.place_panel(panels)
+        return panels
+
+    def place_panel(self, mob):
+        """Put `mob` in the panel under the network (left-aligned, top at panel_top)."""
+        mob.set_max_width(6.5)
+        mob.set_max_height(self.panel_top - (-3.15))
+        mob.move_to([0.3, self.panel_top, 0], UP + LEFT)
+        return mob
+
+    def edge_address(self, label: str) -> tuple:
+        """"L2.n0.w3" -> (2, 0, 3): layer, neuron, input (NetworkDiagram.edge order)."""
+        layer, neuron, weight = label.split(".")
+        return int(layer[1:]), int(neuron[1:]), int(weight[1:])
 
 
 # --------------------------------------------------------------------------

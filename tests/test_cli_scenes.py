@@ -22,6 +22,7 @@ VARIANTS = {
     "ParametersVsActivationsScene": {"seed": 15, "x_input": (1.0, -0.6), "target": -0.5},
     "GradientPropagationScene": {"seed": 5, "inputs": (1.0, 1.0), "target": 0.0},
     "BackwardPassScene": {"x": 1.0, "w": 3.0, "b": -2.0},
+    "MLPAutogradScene": {"model_seed": 0, "learning_rate": 0.5},
     "SummaryScene": {"seed": 11, "x_input": (-1.2, 0.9), "target": -1.0},
 }
 

@@ -21,8 +21,8 @@ def _load_runner():
 render = _load_runner()
 # The plan's order of the scenes.
 LECTURE_SCENES = ["ChainRuleScene", "ComputationGraphScene", "ParametersVsActivationsScene",
-                  "GradientPropagationScene",
-                  "BackwardPassScene", "SummaryScene"]
+                  "GradientPropagationScene", "BackwardPassScene", "MLPAutogradScene",
+                  "SummaryScene"]
 
 
 def test_finds_the_lecture_scenes_in_plan_order():

@@ -23,3 +23,4 @@ from src.visualization.network import *  # noqa: F401,F403
 from src.visualization.icons import *  # noqa: F401,F403
 from src.visualization.chain import *  # noqa: F401,F403
 from src.visualization.equations import *  # noqa: F401,F403
+from src.visualization.plots import *  # noqa: F401,F403

@@ -158,14 +158,18 @@ class NetworkDiagram(VGroup):
                 neuron.shown_value = None
         return self
 
-    def restyled(self, edges=None, neurons=None, max_abs=None, run_time=TRANSFORM_TIME):
+    def restyled(self, edges=None, neurons=None, max_abs=None, dim: bool = False,
+                 run_time=TRANSFORM_TIME):
         """Animate to new edge values and/or lit neurons.
 
         `edges`: one value per edge (e.g. `edge_values("grad")`); `neurons`:
-        {layer: values}. The whole diagram is transformed into a restyled
-        copy, so no part of it is pulled out of the group on screen.
+        {layer: values}; `dim=True` first puts every neuron back to unlit.
+        The whole diagram is transformed into a restyled copy, so no part of
+        it is pulled out of the group on screen.
         """
         target = self.copy()
+        if dim:
+            target.dim_neurons()
         if edges is not None:
             target.style_edges(edges, max_abs)
         for k, values in (neurons or {}).items():
