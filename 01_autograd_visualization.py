@@ -1,4 +1,9 @@
-"""How autograd works: the lecture's scenes, in the plan's order.
+"""How autograd works: the lecture's seven scenes, in the plan's order.
+
+    1 ChainRuleScene               5 BackwardPassScene
+    2 ComputationGraphScene        6 MLPAutogradScene
+    3 ParametersVsActivationsScene 7 SummaryScene
+    4 GradientPropagationScene
 
 Render one scene:   manimgl 01_autograd_visualization.py BackwardPassScene -w
 Render them all:    make video          (headless; see README.md)
@@ -8,8 +13,13 @@ builds its expression from `Value`s, runs forward and backward, and draws
 what came back. Each scene's inputs are class attributes, so a lecturer can
 subclass with other numbers and everything drawn is recomputed:
 
+    from src.lecture import BackwardPassScene   # in a file of your own
+
     class MyBackwardPass(BackwardPassScene):
         x, w, b = 1.0, 3.0, -2.0
+
+The pictures themselves (graphs, chains, matrices, networks, plots) live in
+the visual kit, src/visualization/; this file only tells the story.
 """
 
 from __future__ import annotations
