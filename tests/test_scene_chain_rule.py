@@ -1,8 +1,8 @@
 """Scene 1 (ChainRuleScene), run in-process and headless (tests/manim_harness.py).
 
-Each input variant runs once per module. The scene is subclassed only to set
-other inputs and to keep a reference to the scene object. Every number the
-scene draws carries `.number` and a `.key` saying what it is; the expected
+Each input variant runs once (tests/scene_checks.scene_run, which subclasses
+the scene only to set other inputs and keep the scene object). Every number
+the scene draws carries `.number` and a `.key` saying what it is; the expected
 numbers come from fresh, independent engine graphs (and closed forms), the
 expected colours from manimlib's own constants, compared as hex strings.
 """
@@ -11,14 +11,16 @@ import math
 import pytest
 
 from tests.manim_harness import (
-    bboxes_overlap, import_manimlib, is_blank, lecture_module, mobject_in_frame, run_scene,
-    text_mobjects,
+    bboxes_overlap, import_manimlib, lecture_module, text_mobjects,
 )
 
 mn = import_manimlib()
 
-from manimlib.utils.color import color_to_hex  # noqa: E402
-
+from tests import scene_checks  # noqa: E402
+from tests.scene_checks import (  # noqa: E402
+    assert_no_problems, assert_not_blank, assert_on_time, hex_of, off_frame, opacity,
+    text_overlaps,
+)
 from src.autograd import Value  # noqa: E402
 from src.graph_text import tex_number  # noqa: E402
 
@@ -32,14 +34,6 @@ VARIANTS = {
 PLANNED_SECONDS = 30.0
 ROLE_COLOR = {"input": mn.BLUE, "activation": mn.ORANGE, "output": mn.RED_E,
               "operation": mn.GREEN}
-
-
-def hex_of(color):
-    return color_to_hex(color).upper()
-
-
-def opacity(mob):
-    return max(float(sm.get_fill_opacity()) for sm in mob.family_members_with_points())
 
 
 def is_chain_part(mob):
@@ -103,29 +97,8 @@ def expected_numbers(x, chain_x, h):
 # Running each variant once
 # --------------------------------------------------------------------------
 
-_RUNS = {}
-
-
 def scene_run(variant):
-    if variant not in _RUNS:
-        holder = {}
-
-        class Probe(ChainRuleScene):
-            def construct(self):
-                holder["scene"] = self
-                super().construct()
-
-        for name, value in VARIANTS[variant].items():
-            setattr(Probe, name, value)
-        Probe.__name__ = f"ChainRuleScene_{variant}"
-        try:
-            _RUNS[variant] = (run_scene(Probe), holder["scene"], None)
-        except Exception as error:  # run once; every test then reports it
-            _RUNS[variant] = (None, holder.get("scene"), error)
-    run, scene, error = _RUNS[variant]
-    if error is not None:
-        raise AssertionError(f"ChainRuleScene with {variant} inputs failed: {error!r}") from error
-    return run, scene
+    return scene_checks.scene_run(ChainRuleScene, variant, VARIANTS[variant])
 
 
 @pytest.fixture(scope="module", params=list(VARIANTS))
@@ -160,47 +133,23 @@ def test_scene_runs_to_the_end(case):
 
 
 def test_everything_visible_is_inside_the_frame(case):
-    variant, run, _ = case
-    problems = []
-    for cp in run.checkpoints:
-        for sm in cp.family:
-            if not mobject_in_frame(sm, cp.frame_width, cp.frame_height, center=cp.frame_center):
-                (x0, y0, _), (x1, y1, _) = sm.get_bounding_box()[[0, 2]]
-                problems.append(f"{cp.label}: {type(sm).__name__} "
-                                f"x[{x0:.2f}, {x1:.2f}] y[{y0:.2f}, {y1:.2f}]")
-    assert not problems, f"{len(problems)} off-frame:\n" + "\n".join(problems[:15])
-
-
-def _describe(mob):
-    text = getattr(mob, "string", None) or getattr(mob, "text", "")
-    return f"{type(mob).__name__}({text[:40]!r})"
+    _, run, _ = case
+    assert_no_problems(off_frame(run), "off-frame")
 
 
 def test_no_two_visible_texts_overlap(case):
-    variant, run, _ = case
-    problems = []
-    for cp in run.checkpoints:
-        texts = [t for t in text_mobjects(cp.mobjects) if opacity(t) > 0]
-        texts = list({id(t): t for t in texts}.values())
-        assert texts or cp.index == 0
-        for i, a in enumerate(texts):
-            for b in texts[i + 1:]:
-                if bboxes_overlap(a, b):
-                    problems.append(f"{cp.label}: {_describe(a)} / {_describe(b)}")
-    assert not problems, f"{len(problems)} overlaps:\n" + "\n".join(problems[:15])
+    _, run, _ = case
+    assert_no_problems(text_overlaps(run, require_text=True), "overlaps")
 
 
 def test_last_frame_not_blank(case):
     _, run, _ = case
-    assert run.image.ndim == 3 and run.image.shape[2] == 4
-    assert not is_blank(run.image)
+    assert_not_blank(run)
 
 
 def test_duration_matches_plan(case):
     _, run, _ = case
-    times = [cp.time for cp in run.checkpoints]
-    assert times == sorted(times) and times[-1] == pytest.approx(run.time)
-    assert 0.7 * PLANNED_SECONDS <= run.time <= 1.3 * PLANNED_SECONDS, run.time
+    assert_on_time(run, PLANNED_SECONDS)
 
 
 # --------------------------------------------------------------------------

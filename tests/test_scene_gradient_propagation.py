@@ -1,26 +1,27 @@
 """GradientPropagationScene, run in-process and headless (tests/manim_harness.py).
 
-The scene is subclassed only to set other inputs (seed, input vector,
-target) and to keep a reference to the scene object. Expected numbers come
-from a fresh model built here from the seed, run through our engine with
-L = (out - y)^2 written out by hand; expected colours from manimlib's
-constants, compared as hex strings. Every drawn matrix carries `.quantity`
-(what it shows) and every drawn number `.number` (the float shown).
+Each input variant (seed, input vector, target) runs once
+(tests/scene_checks.scene_run, which subclasses the scene only to set the
+inputs and keep the scene object). Expected numbers come from a fresh model
+built here from the seed, run through our engine with L = (out - y)^2
+written out by hand; expected colours from manimlib's constants, compared
+as hex strings. Every drawn matrix carries `.quantity` (what it shows) and
+every drawn number `.number` (the float shown).
 """
 
 import numpy as np
 import pytest
 
-from tests.manim_harness import (
-    bboxes_overlap, import_manimlib, is_blank, lecture_module, mobject_in_frame, run_scene,
-    text_mobjects,
-)
+from tests.manim_harness import import_manimlib, lecture_module, run_scene, text_mobjects
 
 mn = import_manimlib()
 GradientPropagationScene = lecture_module().GradientPropagationScene
 
-from manimlib.utils.color import color_to_hex  # noqa: E402
-
+from tests import scene_checks  # noqa: E402
+from tests.scene_checks import (  # noqa: E402
+    assert_no_problems, assert_not_blank, assert_on_time, hex_of, off_frame, opacity,
+    text_overlaps,
+)
 from src.autograd import Value  # noqa: E402
 from src.graph_text import tex_number  # noqa: E402
 from src.models import MLP  # noqa: E402
@@ -44,14 +45,6 @@ QUANTITY_COLOR = {
 }
 STAGE_COLORS = [mn.BLUE, mn.BLUE_E, mn.ORANGE, mn.BLUE_E, mn.ORANGE, mn.RED_E]
 BACKWARD_ORDER = ["dL/dout", "dL/dW2", "dL/dh1", "dL/dz1", "dL/dW1", "dL/dx"]
-
-
-def hex_of(color):
-    return color_to_hex(color).upper()
-
-
-def opacity(mob):
-    return max(float(sm.get_fill_opacity()) for sm in mob.family_members_with_points())
 
 
 def inputs_of(variant):
@@ -99,29 +92,10 @@ def expected(seed, inputs, target):
 # Running each variant once
 # --------------------------------------------------------------------------
 
-_RUNS = {}
-
-
 def scene_run(variant):
-    if variant not in _RUNS:
-        holder = {}
-
-        class Probe(GradientPropagationScene):
-            def construct(self):
-                holder["scene"] = self
-                super().construct()
-
-        if VARIANTS[variant] is not None:
-            Probe.seed, Probe.inputs, Probe.target = VARIANTS[variant]
-        Probe.__name__ = f"GradientPropagationScene_{variant}"
-        try:
-            _RUNS[variant] = (run_scene(Probe), holder["scene"], None)
-        except Exception as error:  # run once; every test then reports it
-            _RUNS[variant] = (None, holder.get("scene"), error)
-    run, scene, error = _RUNS[variant]
-    if error is not None:
-        raise AssertionError(f"GradientPropagationScene with {variant} inputs failed: {error!r}") from error
-    return run, scene
+    seed, inputs, target = inputs_of(variant)
+    return scene_checks.scene_run(GradientPropagationScene, variant,
+                                  {"seed": seed, "inputs": inputs, "target": target})
 
 
 @pytest.fixture(scope="module", params=list(VARIANTS))
@@ -170,57 +144,28 @@ def test_scene_runs_to_the_end(case):
 
 def test_everything_visible_is_inside_the_frame(case):
     _, run, _ = case
-    problems = []
-    for cp in run.checkpoints:
-        for sm in cp.family:
-            if not mobject_in_frame(sm, cp.frame_width, cp.frame_height, center=cp.frame_center):
-                (x0, y0, _), (x1, y1, _) = sm.get_bounding_box()[[0, 2]]
-                problems.append(f"{cp.label}: {type(sm).__name__} "
-                                f"x[{x0:.2f}, {x1:.2f}] y[{y0:.2f}, {y1:.2f}]")
-    assert not problems, f"{len(problems)} off-frame:\n" + "\n".join(problems[:15])
+    assert_no_problems(off_frame(run), "off-frame")
 
 
 def test_texts_keep_clear_of_the_edges(case):
     """Every visible text stays at least 0.2 units inside the frame."""
     _, run, _ = case
-    problems = []
-    for cp in run.checkpoints:
-        for t in text_mobjects(cp.mobjects):
-            if opacity(t) > 0 and not cp.in_frame(t, margin=0.2):
-                problems.append(f"{cp.label}: {_describe(t)}")
-    assert not problems, "\n".join(problems[:15])
-
-
-def _describe(mob):
-    text = getattr(mob, "string", None) or getattr(mob, "text", "")
-    return f"{type(mob).__name__}({text[:40]!r})"
+    assert_no_problems(off_frame(run, margin=0.2, texts_only=True), "texts near an edge")
 
 
 def test_no_two_visible_texts_overlap(case):
     _, run, _ = case
-    problems = []
-    for cp in run.checkpoints:
-        texts = [t for t in text_mobjects(cp.mobjects) if opacity(t) > 0]
-        texts = list({id(t): t for t in texts}.values())
-        assert texts or cp.index == 0
-        for i, a in enumerate(texts):
-            for b in texts[i + 1:]:
-                if bboxes_overlap(a, b):
-                    problems.append(f"{cp.label}: {_describe(a)} / {_describe(b)}")
-    assert not problems, f"{len(problems)} overlaps:\n" + "\n".join(problems[:15])
+    assert_no_problems(text_overlaps(run, require_text=True), "overlaps")
 
 
 def test_last_frame_not_blank(case):
     _, run, _ = case
-    assert run.image.ndim == 3 and run.image.shape[2] == 4
-    assert not is_blank(run.image)
+    assert_not_blank(run)
 
 
 def test_duration_matches_plan(case):
     _, run, _ = case
-    times = [cp.time for cp in run.checkpoints]
-    assert times == sorted(times) and times[-1] == pytest.approx(run.time)
-    assert 0.7 * PLANNED_SECONDS <= run.time <= 1.3 * PLANNED_SECONDS, run.time
+    assert_on_time(run, PLANNED_SECONDS)
 
 
 # --------------------------------------------------------------------------

@@ -1,10 +1,10 @@
 """Scene 3, ParametersVsActivationsScene, run in-process and headless.
 
-Each input variant runs once per module (tests/manim_harness.py). The scene
-is subclassed only to set other inputs and to keep a reference to the scene
-object. Expected numbers come from an independent engine computation: the
-same MLP rebuilt from the seed with src.models, run forward and backward
-here; expected colours from manimlib's constants, compared as hex strings.
+Each input variant runs once (tests/scene_checks.scene_run, which subclasses
+the scene only to set other inputs and keep the scene object). Expected
+numbers come from an independent engine computation: the same MLP rebuilt
+from the seed with src.models, run forward and backward here; expected
+colours from manimlib's constants, compared as hex strings.
 """
 import re
 
@@ -12,16 +12,18 @@ import numpy as np
 import pytest
 
 from tests.manim_harness import (
-    bboxes_overlap, import_manimlib, is_blank, lecture_module, mobject_in_frame, run_scene,
-    text_mobjects,
+    import_manimlib, lecture_module, mobject_in_frame, text_mobjects,
 )
 
 mn = import_manimlib()
 
 ParametersVsActivationsScene = lecture_module().ParametersVsActivationsScene
 
-from manimlib.utils.color import color_to_hex  # noqa: E402
-
+from tests import scene_checks  # noqa: E402
+from tests.scene_checks import (  # noqa: E402
+    assert_no_problems, assert_not_blank, assert_on_time, hex_of, off_frame, opacity,
+    text_overlaps,
+)
 from src.graph_text import tex_number  # noqa: E402
 from src.models import MLP, mse  # noqa: E402
 
@@ -33,14 +35,6 @@ VARIANTS = {
     "dead_relu": (3, (0.5, 1.0), -1.0),      # two hidden ReLUs dead: zeros drawn
 }
 PLANNED_SECONDS = 50.0
-
-
-def hex_of(color):
-    return color_to_hex(color).upper()
-
-
-def opacity(mob):
-    return max(float(sm.get_fill_opacity()) for sm in mob.family_members_with_points())
 
 
 def tex_of(mob):
@@ -90,29 +84,10 @@ def strings_of(matrix):
 # Running each variant once
 # --------------------------------------------------------------------------
 
-_RUNS = {}
-
-
 def scene_run(variant):
-    if variant not in _RUNS:
-        holder = {}
-
-        class Probe(ParametersVsActivationsScene):
-            def construct(self):
-                holder["scene"] = self
-                super().construct()
-
-        Probe.seed, Probe.x_input, Probe.target = VARIANTS[variant]
-        Probe.__name__ = f"ParametersVsActivationsScene_{variant}"
-        try:
-            _RUNS[variant] = (run_scene(Probe), holder["scene"], None)
-        except Exception as error:  # run once; every test then reports it
-            _RUNS[variant] = (None, holder.get("scene"), error)
-    run, scene, error = _RUNS[variant]
-    if error is not None:
-        raise AssertionError(f"ParametersVsActivationsScene with {variant} inputs failed: "
-                             f"{error!r}") from error
-    return run, scene
+    seed, x_input, target = VARIANTS[variant]
+    return scene_checks.scene_run(ParametersVsActivationsScene, variant,
+                                  {"seed": seed, "x_input": x_input, "target": target})
 
 
 @pytest.fixture(scope="module", params=list(VARIANTS))
@@ -133,42 +108,23 @@ def test_scene_runs_to_the_end(case):
 
 
 def test_everything_visible_is_inside_the_frame(case):
-    variant, run, _ = case
-    problems = []
-    for cp in run.checkpoints:
-        for sm in cp.family:
-            if not mobject_in_frame(sm, cp.frame_width, cp.frame_height, center=cp.frame_center):
-                (x0, y0, _), (x1, y1, _) = sm.get_bounding_box()[[0, 2]]
-                problems.append(f"{cp.label}: {type(sm).__name__} "
-                                f"x[{x0:.2f}, {x1:.2f}] y[{y0:.2f}, {y1:.2f}]")
-    assert not problems, f"{len(problems)} off-frame:\n" + "\n".join(problems[:15])
+    _, run, _ = case
+    assert_no_problems(off_frame(run), "off-frame")
 
 
 def test_no_two_visible_texts_overlap(case):
-    variant, run, _ = case
-    problems = []
-    for cp in run.checkpoints:
-        texts = [t for t in text_mobjects(cp.mobjects) if opacity(t) > 0]
-        texts = list({id(t): t for t in texts}.values())
-        assert texts or cp.index == 0
-        for i, a in enumerate(texts):
-            for b in texts[i + 1:]:
-                if bboxes_overlap(a, b):
-                    problems.append(f"{cp.label}: {tex_of(a)[:40]!r} / {tex_of(b)[:40]!r}")
-    assert not problems, f"{len(problems)} overlaps:\n" + "\n".join(problems[:15])
+    _, run, _ = case
+    assert_no_problems(text_overlaps(run, require_text=True), "overlaps")
 
 
 def test_last_frame_not_blank(case):
     _, run, _ = case
-    assert run.image.ndim == 3 and run.image.shape[2] == 4
-    assert not is_blank(run.image)
+    assert_not_blank(run)
 
 
 def test_duration_matches_plan(case):
     _, run, _ = case
-    times = [cp.time for cp in run.checkpoints]
-    assert times == sorted(times) and times[-1] == pytest.approx(run.time)
-    assert 0.7 * PLANNED_SECONDS <= run.time <= 1.3 * PLANNED_SECONDS, run.time
+    assert_on_time(run, PLANNED_SECONDS)
 
 
 # --------------------------------------------------------------------------
