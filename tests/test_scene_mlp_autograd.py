@@ -12,15 +12,15 @@ boundary is read back from the raster's pixels under each drawn dot.
 import numpy as np
 import pytest
 
-from tests.manim_harness import (
-    bboxes_overlap, import_manimlib, is_blank, lecture_module, mobject_in_frame, run_scene,
-    text_mobjects,
+from tests.manim_harness import import_manimlib, lecture_module
+from tests.scene_checks import (
+    assert_no_problems, assert_not_blank, assert_on_time, hex_of, off_frame, opacity,
+    text_overlaps,
 )
+from tests.scene_checks import scene_run as shared_scene_run
 
 mn = import_manimlib()
 MLPAutogradScene = lecture_module().MLPAutogradScene
-
-from manimlib.utils.color import color_to_hex  # noqa: E402
 
 from src.autograd import no_grad  # noqa: E402
 from src.data import MOONS_SETTINGS, accuracy, make_moons, train  # noqa: E402
@@ -36,14 +36,6 @@ VARIANTS = {
     "other": {"model_seed": 0, "learning_rate": 0.5},
 }
 PLANNED_SECONDS = 60.0
-
-
-def hex_of(color):
-    return color_to_hex(color).upper()
-
-
-def opacity(mob):
-    return max(float(sm.get_fill_opacity()) for sm in mob.family_members_with_points())
 
 
 def fill_hexes(mob):
@@ -131,29 +123,8 @@ def expected(variant):
 # Running the scene once per variant
 # --------------------------------------------------------------------------
 
-_RUNS = {}
-
-
 def scene_run(variant):
-    if variant not in _RUNS:
-        holder = {}
-
-        class Probe(MLPAutogradScene):
-            def construct(self):
-                holder["scene"] = self
-                super().construct()
-
-        for name, value in VARIANTS[variant].items():
-            setattr(Probe, name, value)
-        Probe.__name__ = f"MLPAutogradScene_{variant}"
-        try:
-            _RUNS[variant] = (run_scene(Probe), holder["scene"], None)
-        except Exception as error:  # run once; every test then reports it
-            _RUNS[variant] = (None, holder.get("scene"), error)
-    run, scene, error = _RUNS[variant]
-    if error is not None:
-        raise AssertionError(f"MLPAutogradScene ({variant}) failed: {error!r}") from error
-    return run, scene
+    return shared_scene_run(MLPAutogradScene, variant, VARIANTS[variant])
 
 
 @pytest.fixture(scope="module", params=list(VARIANTS))
@@ -196,47 +167,22 @@ def test_scene_runs_to_the_end(case):
 def test_everything_visible_is_inside_the_frame(case):
     """... with the lecture's 0.2-unit margin on every side."""
     _, run, _, _ = case
-    problems = []
-    for cp in run.checkpoints:
-        for sm in cp.family:
-            if not mobject_in_frame(sm, cp.frame_width, cp.frame_height, margin=0.2,
-                                    center=cp.frame_center):
-                (x0, y0, _), (x1, y1, _) = sm.get_bounding_box()[[0, 2]]
-                problems.append(f"{cp.label}: {type(sm).__name__} "
-                                f"x[{x0:.2f}, {x1:.2f}] y[{y0:.2f}, {y1:.2f}]")
-    assert not problems, f"{len(problems)} off-frame:\n" + "\n".join(problems[:15])
-
-
-def _describe(mob):
-    text = getattr(mob, "string", None) or getattr(mob, "text", "")
-    return f"{type(mob).__name__}({text[:40]!r})"
+    assert_no_problems(off_frame(run, margin=0.2), "off-frame")
 
 
 def test_no_two_visible_texts_overlap(case):
     _, run, _, _ = case
-    problems = []
-    for cp in run.checkpoints:
-        texts = [t for t in text_mobjects(cp.mobjects) if opacity(t) > 0]
-        texts = list({id(t): t for t in texts}.values())
-        assert texts or cp.index == 0
-        for i, a in enumerate(texts):
-            for b in texts[i + 1:]:
-                if bboxes_overlap(a, b):
-                    problems.append(f"{cp.label}: {_describe(a)} / {_describe(b)}")
-    assert not problems, f"{len(problems)} overlaps:\n" + "\n".join(problems[:15])
+    assert_no_problems(text_overlaps(run, require_text=True), "overlaps")
 
 
 def test_last_frame_not_blank(case):
     _, run, _, _ = case
-    assert run.image.ndim == 3 and run.image.shape[2] == 4
-    assert not is_blank(run.image)
+    assert_not_blank(run)
 
 
 def test_duration_matches_plan(case):
     _, run, _, _ = case
-    times = [cp.time for cp in run.checkpoints]
-    assert times == sorted(times) and times[-1] == pytest.approx(run.time)
-    assert 0.7 * PLANNED_SECONDS <= run.time <= 1.3 * PLANNED_SECONDS, run.time
+    assert_on_time(run, PLANNED_SECONDS)
 
 
 # --------------------------------------------------------------------------
