@@ -149,6 +149,13 @@ def test_own_numbers_through_the_manimgl_cli(tmp_path):
     assert image.std() > 5
 
 
+def test_every_picture_the_readme_shows_exists():
+    pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README)
+    assert len(pictures) == 7  # the last frame of every scene
+    missing = [p for p in pictures if not (ROOT / p).is_file()]
+    assert not missing, f"README shows pictures that are not in the repository: {missing}"
+
+
 def test_engine_example_prints_what_it_says():
     code = python_block("from src.autograd import Value")
     out = io.StringIO()
