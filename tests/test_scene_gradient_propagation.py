@@ -12,7 +12,7 @@ every drawn number `.number` (the float shown).
 import numpy as np
 import pytest
 
-from tests.manim_harness import import_manimlib, lecture_module, run_scene, text_mobjects
+from tests.manim_harness import import_manimlib, lecture_module, text_mobjects
 
 mn = import_manimlib()
 GradientPropagationScene = lecture_module().GradientPropagationScene
@@ -382,22 +382,3 @@ def test_title_and_key_insight_on_screen(case):
                   "one for its parameters (to update weights)",
                   "one for its input (to propagate backward)"):
         assert words in last, words
-
-
-def test_flows_are_visible_mid_animation():
-    """Half-way through, each backward flow lights up pixels (manimgl 1.7.2's
-    VShowPassingFlash draws nothing along a bare 3-point Line)."""
-    from src.visualization import LayerPipeline, arrow_flash, role_arrow
-    pipeline = LayerPipeline([("x", mn.BLUE), ("h", mn.ORANGE), ("L", mn.RED_E)])
-    animations = {"flow_back": pipeline.flow_back(0), "flow": pipeline.flow(1),
-                  "arrow_flash": arrow_flash(role_arrow(mn.ORIGIN, 2 * mn.RIGHT, mn.RED))}
-    for name, animation in animations.items():
-        class HalfWay(mn.Scene):
-            def construct(self):
-                animation.begin()
-                animation.interpolate(0.5)
-                self.add(animation.mobject)
-
-        image = run_scene(HalfWay).image[..., :3].astype(int)
-        lit = (np.abs(image - image[0, 0]).sum(axis=2) > 60).sum()
-        assert lit > 100, (name, lit)

@@ -11,7 +11,7 @@ from src.autograd import Value  # noqa: E402
 from src.models import MLP, mse  # noqa: E402
 from src.visualization import (  # noqa: E402
     ICON_KINDS, CacheBox, LayerPipeline, NetworkDiagram, ValueMatrix,
-    edge_style, scene_icon, value_to_color,
+    arrow_flash, edge_style, role_arrow, scene_icon, value_to_color,
 )
 
 
@@ -193,3 +193,26 @@ def test_icons_are_small_and_wordless(kind):
 def test_unknown_icon_is_named():
     with pytest.raises(ValueError, match="unknown icon 'pie'"):
         scene_icon("pie")
+
+
+def test_flows_are_visible_mid_animation():
+    """Half-way through, every flow lights up pixels (manimgl 1.7.2's
+    VShowPassingFlash draws nothing along a bare 3-point Line)."""
+    model, _ = trained_example()
+    net = NetworkDiagram(model)
+    pipeline = LayerPipeline([("x", mn.BLUE), ("h", mn.ORANGE), ("L", mn.RED_E)])
+    animations = {
+        "pipeline.flow_back": pipeline.flow_back(0), "pipeline.flow": pipeline.flow(1),
+        "arrow_flash": arrow_flash(role_arrow(mn.ORIGIN, 2 * mn.RIGHT, mn.RED)),
+        "net.forward_flow": net.forward_flow(1), "net.backward_flow": net.backward_flow(2),
+    }
+    for name, animation in animations.items():
+        class HalfWay(mn.Scene):
+            def construct(self):
+                animation.begin()
+                animation.interpolate(0.5)
+                self.add(animation.mobject)
+
+        image = run_scene(HalfWay).image[..., :3].astype(int)
+        lit = (np.abs(image - image[0, 0]).sum(axis=2) > 60).sum()
+        assert lit > 100, (name, lit)

@@ -178,21 +178,22 @@ class NetworkDiagram(VGroup):
 
     # ---- flows (new mobjects; nothing on screen is moved) ----
 
-    def forward_flow(self, k: int, run_time: float = 1.0, color=FORWARD_FLOW_COLOR):
-        """Light runs along every line into layer k."""
+    def _flow(self, k: int, backward: bool, color, width: float, run_time: float):
         flashes = []
         for line in self.edge_layers[k - 1]:
-            path = flash_path(line.get_start(), line.get_end(), color, 5)
-            flashes.append(VShowPassingFlash(path, time_width=0.5))
+            start, end = line.get_start(), line.get_end()
+            if backward:
+                start, end = end, start
+            flashes.append(VShowPassingFlash(flash_path(start, end, color, width), time_width=0.5))
         return AnimationGroup(*flashes, run_time=run_time)
+
+    def forward_flow(self, k: int, run_time: float = 1.0, color=FORWARD_FLOW_COLOR):
+        """Light runs along every line into layer k."""
+        return self._flow(k, False, color, 5, run_time)
 
     def backward_flow(self, k: int, run_time: float = 1.0, color=GRADIENT_COLOR):
         """A red glow runs backward along every line into layer k."""
-        flashes = []
-        for line in self.edge_layers[k - 1]:
-            path = flash_path(line.get_end(), line.get_start(), color, 6)
-            flashes.append(VShowPassingFlash(path, time_width=0.5))
-        return AnimationGroup(*flashes, run_time=run_time)
+        return self._flow(k, True, color, 6, run_time)
 
     def full_forward_flow(self, run_time: float = 2.0):
         return LaggedStart(*(self.forward_flow(k) for k in range(1, len(self.sizes))),
