@@ -17,11 +17,7 @@ Three kinds of piece, all drawn from what the engine built:
   derivative of a link, taken from `root.backward_steps()`. `link_symbol`
   (what a box says), `link_formula` ("x + 2", "g^{2}") and `substitute`
   ("2 g" -> "2(x + 2)") write a chain's formulas from the graph.
-* (moved to formulas.py) `typeset_row(pieces)`: a formula typeset once by TeX as a whole, returned
-  as one `Tex` per piece sitting exactly where TeX put it, so every factor
-  can be coloured, highlighted or moved on its own and every number can be a
-  label of its own (with `.number`). `number_label(x, ...)` makes one such
-  number.
+Its formulas are set with formulas.py's `typeset_row` and `number_label`.
 
 Helpers return mobjects or animations; the scene plays them.
 """
