@@ -1,6 +1,6 @@
 """Chains of one-input functions: the pictures and formulas of scene 1.
 
-Three kinds of piece, all drawn from what the engine built:
+Two kinds of piece, both drawn from what the engine built:
 
 * `FunctionChain`: x -> [f1] -> v1 -> [f2] -> ... -> F, value circles in
   their role's colour and green function boxes joined by arrows. Built by
