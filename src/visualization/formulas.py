@@ -14,6 +14,7 @@ from manimlib import RIGHT, WHITE, RoundedRectangle, Tex, VGroup
 from src.autograd import Value
 from src.graph_text import tex_number
 from src.visualization.style import PARAMETER_COLOR, math_label
+from src.visualization.style import digit_height as zero_height  # typeset_row has a digit_height argument
 
 __all__ = ["number_label", "typeset_row", "tag_labels", "parameter_backing"]
 
@@ -69,7 +70,7 @@ def typeset_row(pieces, height: float | None = None, scale: float | None = None,
             start += count
         row = VGroup(*labels)
     if digit_height is not None:
-        scale = digit_height / math_label("0").get_height()
+        scale = digit_height / zero_height()
     if scale is not None:
         row.scale(scale)
     if height is not None:

@@ -24,7 +24,7 @@ from src.autograd import Value
 from src.graph_text import tex_number
 from src.visualization.style import (
     ACTIVATION_COLOR, FORWARD_FLOW_COLOR, GRADIENT_COLOR, INPUT_COLOR,
-    TRANSFORM_TIME, math_label, value_to_color,
+    TRANSFORM_TIME, digit_height, math_label, value_to_color,
 )
 
 __all__ = ["NetworkDiagram", "LayerPipeline", "edge_style", "flash_path"]
@@ -209,7 +209,7 @@ class NetworkDiagram(VGroup):
         for neuron, v in zip(self.neurons[k], values):
             v = float(v.data if isinstance(v, Value) else v)
             label = math_label(tex_number(v), color)
-            label.scale(height * neuron.get_height() / (2 * self.radius) / math_label("0").get_height())
+            label.scale(height * neuron.get_height() / (2 * self.radius) / digit_height())
             label.next_to(neuron, side, buff=0.1)
             label.number = v
             labels.add(label)
@@ -250,7 +250,7 @@ class LayerPipeline(VGroup):
         # text_height: one font size for every label (a digit gets this
         # height), so "FC_1" and "ReLU" read alike; otherwise every label is
         # fitted to label_height.
-        factor = None if text_height is None else text_height / math_label("0").get_height()
+        factor = None if text_height is None else text_height / digit_height()
         self.stages = VGroup()
         for tex, color in stages:
             label = math_label(tex, WHITE)

@@ -8,6 +8,8 @@ ignores `color=` on Text, Tex and Circle, so labels are always made through
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 from manimlib import (
     BLUE, BLUE_E, FRAME_WIDTH, GREEN, GREY_A, GREY_B, GREY_D, DOWN, LEFT,
@@ -37,6 +39,7 @@ __all__ = [
     "TEXT_FONT",
     "value_to_color",
     "math_label",
+    "digit_height",
     "text_label",
     "title_text",
     "caption_rows",
@@ -96,6 +99,13 @@ def math_label(tex: str, color=WHITE, height: float | None = None) -> Tex:
     if height is not None:
         label.set_height(height)
     return label
+
+
+@lru_cache(maxsize=None)
+def digit_height() -> float:
+    """Height of a "0" in a Tex at its natural size: the unit the kit sizes
+    numbers by, so "1" and "-0.385" get one text height. Typeset once."""
+    return math_label("0").get_height()
 
 
 def text_label(text: str, color=WHITE, font_size: int = 28, font: str = TEXT_FONT) -> Text:

@@ -20,7 +20,7 @@ from manimlib import (
 
 from src.autograd import Value
 from src.graph_text import tex_number
-from src.visualization.style import ACTIVATION_COLOR, math_label, text_label
+from src.visualization.style import ACTIVATION_COLOR, digit_height, math_label, text_label
 
 __all__ = ["ValueMatrix", "CacheBox", "as_number_rows", "reveal_from"]
 
@@ -51,11 +51,6 @@ def as_number_rows(values) -> list:
     if len({len(row) for row in out}) != 1:
         raise ValueError(f"ValueMatrix rows must all have the same length, got {[len(r) for r in out]}")
     return out
-
-
-def _glyph_height() -> float:
-    """Height of a "0" at Tex's natural size: the unit numbers are sized by."""
-    return math_label("0").get_height()
 
 
 def _bracket(height: float, side: int, lip: float = 0.12) -> VMobject:
@@ -108,7 +103,7 @@ class ValueMatrix(VGroup):
     def _entry_label(x: float, height: float, color):
         label = math_label(tex_number(x), color)
         # Size by a reference glyph so "1" and "-0.385" share one text height.
-        label.scale(height / _glyph_height())
+        label.scale(height / digit_height())
         label.number = x
         return label
 
