@@ -1109,21 +1109,8 @@ class GradientPropagationScene(InteractiveScene):
 
     def split_layer_two(self):
         # Layer 2 turns dL/dout into TWO gradients: for W2, and for its input h1.
-        a = self.numbers
-        weight_grad = GradientEquation(
-            r"\frac{\partial L}{\partial W_2}",
-            r"\frac{\partial L}{\partial \mathrm{out}} \cdot h_1^{\top}",
-            formula_matrix(a["dL/dout"], GRADIENT_COLOR, "dL/dout"), r"\cdot",
-            formula_matrix(a["h1"].T, ACTIVATION_COLOR, "h1^T"),
-            formula_matrix(a["dL/dW2"], PARAMETER_COLOR, "dL/dW2"),
-            PARAMETER_COLOR, "used for optimization")
-        input_grad = GradientEquation(
-            r"\frac{\partial L}{\partial h_1}",
-            r"W_2^{\top} \cdot \frac{\partial L}{\partial \mathrm{out}}",
-            formula_matrix(a["W2"].T, PARAMETER_COLOR, "W2^T"), r"\cdot",
-            formula_matrix(a["dL/dout"], GRADIENT_COLOR, "dL/dout"),
-            formula_matrix(a["dL/dh1"], GRADIENT_COLOR, "dL/dh1"),
-            GRADIENT_COLOR, "propagated backward")
+        weight_grad, input_grad = self.layer_gradients(
+            2, "dL/dout", r"\mathrm{out}", "h1", "h_1", ACTIVATION_COLOR, "propagated backward")
         self.rows = self.place_rows(weight_grad, input_grad)
         self.play(self.pipeline.flow_back(self.OUT - 1),
                   FlashAround(self.pipeline.box(self.LAYER2), color=WHITE), run_time=1.0)
@@ -1133,6 +1120,30 @@ class GradientPropagationScene(InteractiveScene):
                     "Layer 2, gradient 1 of 2: for W2, the upstream times the saved h1 (for b2: the upstream)")
         self.derive(input_grad, self.fork[1], self.pipeline.stages[self.LAYER2], self.header.result,
                     "Layer 2, gradient 2 of 2: for its input, the weights (transposed) times the upstream")
+
+    def layer_gradients(self, k: int, upstream: str, upstream_tex: str, inp: str,
+                        inp_tex: str, inp_color, input_note: str):
+        """Layer k's two gradients as equations with the engine's numbers:
+        dL/dW_k = upstream . input^T (for the optimizer) and
+        dL/d(input) = W_k^T . upstream (sent back)."""
+        a = self.numbers
+
+        def d(wrt):
+            return rf"\frac{{\partial L}}{{\partial {wrt}}}"
+
+        weight_grad = GradientEquation(
+            d(f"W_{k}"), rf"{d(upstream_tex)} \cdot {inp_tex}^{{\top}}",
+            formula_matrix(a[upstream], GRADIENT_COLOR, upstream), r"\cdot",
+            formula_matrix(a[inp].T, inp_color, f"{inp}^T"),
+            formula_matrix(a[f"dL/dW{k}"], PARAMETER_COLOR, f"dL/dW{k}"),
+            PARAMETER_COLOR, "used for optimization")
+        input_grad = GradientEquation(
+            d(inp_tex), rf"W_{k}^{{\top}} \cdot {d(upstream_tex)}",
+            formula_matrix(a[f"W{k}"].T, PARAMETER_COLOR, f"W{k}^T"), r"\cdot",
+            formula_matrix(a[upstream], GRADIENT_COLOR, upstream),
+            formula_matrix(a[f"dL/d{inp}"], GRADIENT_COLOR, f"dL/d{inp}"),
+            GRADIENT_COLOR, input_note)
+        return weight_grad, input_grad
 
     def send_gradient_back(self):
         # dL/dh1 travels back and becomes the upstream gradient of layer 1.
@@ -1188,21 +1199,8 @@ class GradientPropagationScene(InteractiveScene):
 
     def split_layer_one(self):
         # Layer 1 again computes two: for W1, and for its input x.
-        a = self.numbers
-        weight_grad = GradientEquation(
-            r"\frac{\partial L}{\partial W_1}",
-            r"\frac{\partial L}{\partial z_1} \cdot x^{\top}",
-            formula_matrix(a["dL/dz1"], GRADIENT_COLOR, "dL/dz1"), r"\cdot",
-            formula_matrix(a["x"].T, INPUT_COLOR, "x^T"),
-            formula_matrix(a["dL/dW1"], PARAMETER_COLOR, "dL/dW1"),
-            PARAMETER_COLOR, "used for optimization")
-        input_grad = GradientEquation(
-            r"\frac{\partial L}{\partial x}",
-            r"W_1^{\top} \cdot \frac{\partial L}{\partial z_1}",
-            formula_matrix(a["W1"].T, PARAMETER_COLOR, "W1^T"), r"\cdot",
-            formula_matrix(a["dL/dz1"], GRADIENT_COLOR, "dL/dz1"),
-            formula_matrix(a["dL/dx"], GRADIENT_COLOR, "dL/dx"),
-            GRADIENT_COLOR, "could be propagated further")
+        weight_grad, input_grad = self.layer_gradients(
+            1, "dL/dz1", "z_1", "x", "x", INPUT_COLOR, "could be propagated further")
         self.rows = self.place_rows(weight_grad, input_grad)
         self.fork = fork_arrows(self.header.result, [weight_grad.name, input_grad.name],
                                 [PARAMETER_COLOR, GRADIENT_COLOR])
