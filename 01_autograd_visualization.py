@@ -32,7 +32,7 @@ import numpy as np
 from manimlib import (
     DOWN, FRAME_WIDTH, LEFT, RIGHT, UL, UP, UR, GREY_A, GREY_B, WHITE, YELLOW,
     AnimationGroup, Arrow, Cross, FadeIn, FadeOut, FadeTransform, FlashAround,
-    GrowArrow, Indicate, InteractiveScene, LaggedStart, LaggedStartMap, Line,
+    GrowArrow, Indicate, LaggedStart, LaggedStartMap, Line,
     ReplacementTransform, Restore, RoundedRectangle, ShowCreation, Square,
     SurroundingRectangle, Transform, TransformFromCopy, TransformMatchingShapes,
     VGroup, Write, Dot, Flash, UpdateFromAlphaFunc,
@@ -56,7 +56,7 @@ from src.visualization import (  # noqa: E402
     HIGHLIGHT_COLOR, INPUT_COLOR, LOSS_COLOR, NOTE_COLOR, OPERATION_COLOR,
     PARAMETER_COLOR, TRANSFORM_TIME, VALUE_TEXT_COLOR,
     CacheBox, ChainNode, CodePanel, ComputationGraph, ComputationNode,
-    FunctionBox, FunctionChain, GradientEquation, GradientFlow, LayerPipeline,
+    FunctionBox, FunctionChain, GradientEquation, GradientFlow, LayerPipeline, LectureScene,
     NetworkDiagram, ValueMatrix, arrow_flash, bullet_notes, caption_rows,
     chain_links, fork_arrows, formula, formula_line, legend, link_formula,
     link_local, math_label, math_tag, formula_matrix, morph_chain,
@@ -95,7 +95,7 @@ def _d(top: str, bottom: str) -> str:
     return rf"\frac{{d{top}}}{{d{bottom}}}"
 
 
-class ChainRuleScene(InteractiveScene):
+class ChainRuleScene(LectureScene):
     """The chain rule: the derivative of a composition is the product of
     the local derivatives of its parts."""
 
@@ -152,7 +152,7 @@ class ChainRuleScene(InteractiveScene):
 
     def show_title_and_rule(self):
         # The rule itself: the derivative of a composition is a product.
-        self.title = title_text("The Chain Rule: Foundation of Backpropagation")
+        self.title = self.heading("The Chain Rule: Foundation of Backpropagation")
         self.rule = typeset_row([
             (_d("F", "x"), GRADIENT_COLOR), "=", (_d("F", "g"), GRADIENT_COLOR),
             r"\cdot", (_d("g", "x"), GRADIENT_COLOR),
@@ -444,7 +444,7 @@ class ChainRuleScene(InteractiveScene):
 # Scene 2
 # --------------------------------------------------------------------------
 
-class ComputationGraphScene(InteractiveScene):
+class ComputationGraphScene(LectureScene):
     """The forward pass builds the graph: L = (x*w + b)^2 step by step."""
 
     x, w, b = 2.0, -1.5, 0.5
@@ -462,7 +462,7 @@ class ComputationGraphScene(InteractiveScene):
 
     def show_title(self):
         # The question: what does the computer record while computing L?
-        title = title_text("Building the Computational Graph")
+        title = self.heading("Building the Computational Graph")
         formula = math_label(r"L = (x \cdot w + b)^2")
         formula.set_height(0.42).next_to(title, DOWN, buff=0.25)
         key = legend(["input", "parameter", "operation", "activation", "output"])
@@ -592,7 +592,7 @@ class ComputationGraphScene(InteractiveScene):
 # Scene 3
 # --------------------------------------------------------------------------
 
-class ParametersVsActivationsScene(InteractiveScene):
+class ParametersVsActivationsScene(LectureScene):
     """What a network keeps: parameters it learns, activations it saves."""
 
     # A 2 -> 3 -> 1 ReLU network from src/models.py. Seed 38 with this input
@@ -652,7 +652,7 @@ class ParametersVsActivationsScene(InteractiveScene):
 
     def reveal_split_screen(self):
         # Two kinds of numbers live in a network: a split screen, one per kind.
-        self.title = title_text("Parameters vs Activations")
+        self.title = self.heading("Parameters vs Activations")
         self.divider = Line(3.05 * UP, 1.9 * DOWN).set_stroke(GREY_B, 2)
         self.param_header = panel_header("Parameters", "weights and biases", PARAMETER_COLOR)
         self.act_header = panel_header("Activations", "intermediate values", ACTIVATION_COLOR)
@@ -1019,7 +1019,7 @@ def pre_activation(value):
 # Scene 4
 # --------------------------------------------------------------------------
 
-class GradientPropagationScene(InteractiveScene):
+class GradientPropagationScene(LectureScene):
     """Backward through two layers: each computes a gradient for its weights
     (for the optimizer) and one for its input (sent back to the layer before)."""
 
@@ -1054,7 +1054,7 @@ class GradientPropagationScene(InteractiveScene):
 
     def show_network(self):
         # The network, forward: x -> Layer 1 -> h1 -> Layer 2 -> out -> L.
-        self.title = title_text("Gradient Propagation: Parameters and Inputs")
+        self.title = self.heading("Gradient Propagation: Parameters and Inputs")
         self.pipeline = LayerPipeline([
             ("x", INPUT_COLOR),
             (r"\text{Layer 1: } W_1, b_1", PARAMETER_COLOR),
@@ -1350,7 +1350,7 @@ class GradientPropagationScene(InteractiveScene):
 # Scene 5
 # --------------------------------------------------------------------------
 
-class BackwardPassScene(InteractiveScene):
+class BackwardPassScene(LectureScene):
     """The backward pass: gradients flow from L back to every node."""
 
     x, w, b = 2.0, -1.5, 0.5
@@ -1369,7 +1369,7 @@ class BackwardPassScene(InteractiveScene):
 
     def show_graph_and_code(self):
         # Start where the forward pass left us: the graph with its values.
-        self.title = title_text("Backward Pass: Computing Gradients")
+        self.title = self.heading("Backward Pass: Computing Gradients")
         self.graph.next_to(self.title, DOWN, buff=0.15)
         names = self.graph.names
         self.forward_code = CodePanel("# Forward", forward_code(self.loss, names))
@@ -1493,7 +1493,7 @@ class BackwardPassScene(InteractiveScene):
 # Scene 6
 # --------------------------------------------------------------------------
 
-class MLPAutogradScene(InteractiveScene):
+class MLPAutogradScene(LectureScene):
     """Autograd at work: a 2 -> 4 -> 1 MLP learns the moons, step by step."""
 
     # The run (defaults: src/data.py MOONS_SETTINGS)
@@ -1570,7 +1570,7 @@ class MLPAutogradScene(InteractiveScene):
     def show_title_and_panels(self):
         # The setting: the data, the untrained network, and the run we will watch.
         run = self.run
-        self.title = title_text("Autograd in Action: Training an MLP")
+        self.title = self.heading("Autograd in Action: Training an MLP")
         sizes = " \u2192 ".join(str(n) for n in [2, *self.layer_sizes])
         self.subtitle = text_label(
             f"{len(run.X)} moons points (seed {self.data_seed}) \u00b7 MLP {sizes},"
@@ -1892,7 +1892,7 @@ class MLPAutogradScene(InteractiveScene):
 # Scene 7
 # --------------------------------------------------------------------------
 
-class SummaryScene(InteractiveScene):
+class SummaryScene(LectureScene):
     """The five takeaways, each with the picture that taught it, then the
     whole story on one small network: values forward, gradients back."""
 
@@ -1924,7 +1924,7 @@ class SummaryScene(InteractiveScene):
         return model, loss
 
     def show_title(self):
-        self.title = title_text("Automatic Differentiation: Key Takeaways")
+        self.title = self.heading("Automatic Differentiation: Key Takeaways")
         self.play(Write(self.title), run_time=TRANSFORM_TIME)
 
     def list_takeaways(self):

@@ -12,6 +12,7 @@ One module per kind of picture; everything public is re-exported here, so
     chain        FunctionChain and the formulas of a chain of one-input functions
     equations    GradientEquation and the pieces of matrix formulas with numbers
     icons        small pictograms of the scenes' ideas (the summary's list)
+    narration    LectureScene: say() per beat, mark_poster(), heading()
 """
 
 from src.visualization.style import *  # noqa: F401,F403
@@ -24,3 +25,4 @@ from src.visualization.icons import *  # noqa: F401,F403
 from src.visualization.chain import *  # noqa: F401,F403
 from src.visualization.equations import *  # noqa: F401,F403
 from src.visualization.plots import *  # noqa: F401,F403
+from src.visualization.narration import *  # noqa: F401,F403
