@@ -3,6 +3,8 @@
 #   make test                          system packages + .venv + pytest (headless)
 #   make video [QUALITY=low|medium|high|4k] [SCENES="A B"] [FRAME=1]
 #   make frame [SCENES="A B"]          last frame of each scene as PNG, low quality
+#   make lecture [QUALITY=...] [JOBS=N] render stale scenes, then one lecture video with
+#                                      chapters, captions, posters and index.html
 #   make clean                         remove rendered videos and build output (keeps .venv)
 #
 # A second `make test` skips apt and pip: system packages are only installed
@@ -19,6 +21,7 @@ STAMP   := $(VENV)/.installed
 QUALITY ?= high
 SCENES  ?=
 FRAME   ?=
+JOBS    ?=
 PYTEST_ARGS ?=
 
 # torch is a test oracle only: pin the CPU build. This machine's pip
@@ -34,7 +37,7 @@ else
 HEADLESS :=
 endif
 
-.PHONY: test video frame sysdeps venv clean
+.PHONY: test video frame lecture sysdeps venv clean
 
 sysdeps:
 	@PYTHON=$(PYTHON) bash scripts/system-deps.sh
@@ -56,6 +59,9 @@ video: $(STAMP)
 
 frame: $(STAMP)
 	$(VPY) scripts/render.py --quality low --frame $(if $(strip $(SCENES)),--scenes $(SCENES))
+
+lecture: $(STAMP)
+	$(VPY) -m src.publish.build --quality $(QUALITY) $(if $(strip $(JOBS)),--jobs $(JOBS))
 
 clean:
 	rm -rf videos build dist *.egg-info .pytest_cache

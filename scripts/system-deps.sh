@@ -2,7 +2,9 @@
 # Check (and if possible install) the Debian packages the lecture needs:
 # ffmpeg (video encoding), Xvfb (manimgl opens a pyglet display at import),
 # Mesa software GL/EGL, LaTeX + dvisvgm (Tex mobjects), pango headers and a
-# C compiler (manimpango is built from source by pip).
+# C compiler (manimpango is built from source by pip); for tests only,
+# Chromium (tests/test_lecture_page.py opens the lecture's index.html in
+# headless Chromium to check that its videos, captions and chapters work).
 #
 #   scripts/system-deps.sh          check; install what is missing
 #   scripts/system-deps.sh --check  check only; exit 1 if anything is missing
@@ -17,6 +19,9 @@ APT_PACKAGES=(
     ffmpeg xvfb xauth libgl1-mesa-dri libegl1 libpango1.0-dev pkg-config
     texlive-latex-base texlive-latex-recommended texlive-latex-extra
     texlive-fonts-recommended dvisvgm
+    # Test only: a real browser for the lecture page (the page test drives it
+    # over the DevTools pipe; nothing is downloaded from a CDN).
+    chromium
 )
 
 missing=()   # human-readable names of what is missing
@@ -31,6 +36,7 @@ have xauth     || missing+=("xauth")
 have latex     || missing+=("latex")
 have dvisvgm   || missing+=("dvisvgm")
 have pkg-config || missing+=("pkg-config")
+have chromium  || missing+=("chromium (test only: the lecture page test)")
 if have pkg-config && ! pkg-config --exists pangocairo 2>/dev/null; then
     missing+=("pango development files (pangocairo.pc)")
 fi

@@ -86,10 +86,16 @@ def _timestamp(seconds: float, separator: str) -> str:
     return f"{h:02d}:{m:02d}:{s:02d}{separator}{ms:03d}"
 
 
+def _vtt_escape(text: str) -> str:
+    """WebVTT cue text is markup: &, < and > must be written as entities."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def to_vtt(cues: list[Cue]) -> str:
     blocks = ["WEBVTT"]
     for cue in cues:
-        blocks.append(f"{_timestamp(cue.start, '.')} --> {_timestamp(cue.end, '.')}\n{cue.text}")
+        blocks.append(f"{_timestamp(cue.start, '.')} --> {_timestamp(cue.end, '.')}\n"
+                      f"{_vtt_escape(cue.text)}")
     return "\n\n".join(blocks) + "\n"
 
 
@@ -114,7 +120,10 @@ def parse_cues(text: str) -> list[Cue]:
                 g = [int(x) for x in match.groups()]
                 start = g[0] * 3600 + g[1] * 60 + g[2] + g[3] / 1000
                 end = g[4] * 3600 + g[5] * 60 + g[6] + g[7] / 1000
-                cues.append(Cue(start, end, "\n".join(lines[i + 1:])))
+                text = "\n".join(lines[i + 1:])
+                if "-->" in line and "." in match.group(0):   # WebVTT: undo the entities
+                    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+                cues.append(Cue(start, end, text))
                 break
     return cues
 

@@ -1,0 +1,351 @@
+"""`make lecture`: render the scenes that are stale, then package the lecture.
+
+    .venv/bin/python -m src.publish.build --quality low --jobs 2
+
+Steps, each skipped when there is nothing to do:
+1. find the scenes (plan order) and which are stale (src/publish/freshness.py);
+2. render the stale ones with the manimgl CLI, JOBS at a time, showing
+   frames done of the total and the time left for each;
+3. package every scene's video, narration and captions into, beside the
+   scene videos (videos/ for high quality, videos/<quality>/ otherwise):
+       lecture.mp4           all scenes, one chapter per scene (stream copy)
+       lecture.vtt .srt      captions of the whole lecture
+       lecture.txt           the narration as speaker notes (and <Scene>.txt)
+       <Scene>.vtt           captions of one scene (written by the scene)
+       posters/<Scene>.png   the frame each scene marks as its poster
+       posters/lecture.png   contact sheet of the posters
+       index.html            the page that plays it all, offline
+       lecture.json          what the page shows (chapters, cues, files)
+4. print a summary: each scene's length, render time and real-time factor.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from src.publish import freshness
+from src.publish.assemble import AssemblyError, Chapter, duration, join_videos
+from src.publish.captions import Cue, beat_cues, script_text, to_srt, to_vtt
+from src.publish.posters import contact_sheet, content_share, cut_frame
+from src.publish.render import (
+    DEFAULT_SCENE_FILE, QUALITY_FLAGS, ROOT, VIDEOS, check_manimgl, find_scenes,
+    missing_dependencies, output_path, render_scene, sidecars,
+)
+
+LECTURE_TITLE = "How Autograd Works"
+REPORT_EVERY = 10.0      # seconds between progress lines when not on a terminal
+
+
+class BuildError(RuntimeError):
+    pass
+
+
+def lecture_folder(quality: str, out_dir: Path = VIDEOS) -> Path:
+    return output_path("lecture", quality, False, out_dir).parent
+
+
+def _clock(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+# ------------------------------------------------------------ rendering
+
+@dataclass
+class SceneJob:
+    scene: str
+    movie: Path
+    reasons: list[str]
+    inputs: dict
+    frames: tuple[int, int] = (0, 0)
+    first_frame_at: float | None = None
+    started: float | None = None
+    elapsed: float | None = None
+    ok: bool | None = None
+    error: str = ""
+
+    def status(self, now: float) -> str:
+        done, total = self.frames
+        if self.started is None:
+            return f"{self.scene} waiting"
+        if not total:
+            return f"{self.scene} preparing ({_clock(now - self.started)})"
+        text = f"{self.scene} {done}/{total} frames ({100 * done // total}%"
+        if done and self.first_frame_at is not None:
+            rate = (now - self.first_frame_at) / done
+            text += f", ~{_clock(rate * (total - done))} left"
+        return text + ")"
+
+
+@dataclass
+class Progress:
+    """Prints the running jobs' progress: one redrawn line on a terminal,
+    otherwise a line every REPORT_EVERY seconds."""
+
+    jobs: list[SceneJob]
+    stream: object = None     # sys.stdout at the time of use
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def __post_init__(self):
+        self.stream = self.stream or sys.stdout
+
+    def line(self) -> str:
+        now = time.monotonic()
+        running = [j for j in self.jobs if j.started is not None and j.ok is None]
+        finished = sum(j.ok is not None for j in self.jobs)
+        parts = [j.status(now) for j in running]
+        waiting = sum(j.started is None for j in self.jobs)
+        if waiting:
+            parts.append(f"{waiting} waiting")
+        return f"[{finished}/{len(self.jobs)} done] " + " | ".join(parts)
+
+    def say(self, text: str) -> None:
+        with self.lock:
+            tty = getattr(self.stream, "isatty", lambda: False)()
+            self.stream.write(("\r\033[K" if tty else "") + text + "\n")
+            self.stream.flush()
+
+    def run(self) -> None:
+        tty = getattr(self.stream, "isatty", lambda: False)()
+        while not self.stop.wait(0.5 if tty else REPORT_EVERY):
+            with self.lock:
+                text = self.line()
+                if tty:
+                    width = os.get_terminal_size(self.stream.fileno()).columns
+                    self.stream.write("\r\033[K" + text[: width - 1])
+                else:
+                    self.stream.write(text + "\n")
+                self.stream.flush()
+
+
+def render_jobs(jobs: list[SceneJob], scene_file: Path, quality: str, workers: int,
+                out_dir: Path, timeout: float | None, stream=None) -> None:
+    """Render every job, `workers` at a time, reporting progress on `stream`."""
+    progress = Progress(jobs, stream)
+    cores = os.cpu_count() or 1
+    # Mesa's rasteriser starts a thread per core in every render: share them.
+    env = {"LP_NUM_THREADS": str(max(1, cores // workers))} if workers > 1 else {}
+
+    def run(job: SceneJob) -> None:
+        job.started = time.monotonic()
+
+        def on_frames(done: int, total: int) -> None:
+            if job.first_frame_at is None:
+                job.first_frame_at = time.monotonic()
+            job.frames = (done, total)
+
+        ok, info = render_scene(job.scene, scene_file, quality, False, out_dir,
+                                verbose=False, timeout=timeout, progress=on_frames,
+                                extra_env=env)
+        job.elapsed = time.monotonic() - job.started
+        job.ok = ok
+        if ok:
+            freshness.write_stamp(job.movie, job.inputs, render_seconds=round(job.elapsed, 1),
+                                  rendered=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+            done, _total = job.frames
+            frames = f"{done} frames " if done else ""
+            progress.say(f"{job.scene}: rendered {frames}in {_clock(job.elapsed)}")
+        else:
+            job.error = info
+            progress.say(f"{job.scene}: FAILED after {_clock(job.elapsed)}:\n{info}\n")
+
+    reporter = threading.Thread(target=progress.run, daemon=True)
+    reporter.start()
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(run, jobs))
+    finally:
+        progress.stop.set()
+        reporter.join()
+
+
+# ------------------------------------------------------------ packaging
+
+def read_narration(movie: Path) -> dict:
+    path = sidecars(movie)[0]
+    try:
+        story = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise BuildError(f"{path.name} is missing or unreadable ({error}); the scene must be a "
+                         "LectureScene (src/visualization/narration.py); render it again with "
+                         "`make lecture`") from error
+    if not story.get("beats"):
+        raise BuildError(f"{movie.stem} says nothing: add self.say(...) at its beats")
+    return story
+
+
+def package(scenes: list[str], folder: Path, quality: str, title: str = LECTURE_TITLE,
+            stream=None) -> dict:
+    """Write the lecture's files from the scenes' videos in `folder`; returns the manifest."""
+    stream = stream or sys.stdout
+    movies = [folder / f"{s}.mp4" for s in scenes]
+    missing = [m.name for m in movies if not m.is_file()]
+    if missing:
+        raise BuildError(f"not rendered yet: {', '.join(missing)}")
+    stories = [read_narration(m) for m in movies]
+
+    chapters, cues, scene_entries, offset = [], [], [], 0.0
+    for scene, movie, story in zip(scenes, movies, stories):
+        length = duration(movie)
+        chapter = Chapter(story["title"], offset, offset + length)
+        chapters.append(chapter)
+        scene_cues = beat_cues(story["beats"], min(story["duration"], length))
+        cues += [c.shifted(offset) for c in scene_cues]
+        (folder / f"{scene}.txt").write_text(
+            script_text(story["title"], story["beats"], length), encoding="utf-8")
+        if story.get("poster") is None:
+            raise BuildError(f"{scene} marks no poster frame: call self.mark_poster() "
+                             "where its frame shows what the scene is about")
+        poster = cut_frame(movie, story["poster"], folder / "posters" / f"{scene}.png")
+        share = content_share(poster)
+        if share < 0.01:
+            stream.write(f"warning: the poster of {scene} at {story['poster']:.1f} s is nearly "
+                         f"empty ({share:.1%} drawn below the title)\n")
+        scene_entries.append({
+            "scene": scene, "title": story["title"], "video": movie.name,
+            "poster": f"posters/{scene}.png", "captions": f"{scene}.vtt",
+            "script": f"{scene}.txt", "duration": round(length, 3),
+            "cues": [_cue_dict(c) for c in scene_cues], "beats": story["beats"],
+        })
+        offset += length
+
+    join_videos(movies, folder / "lecture.mp4", chapters, title)
+    (folder / "lecture.vtt").write_text(to_vtt(cues), encoding="utf-8")
+    (folder / "lecture.srt").write_text(to_srt(cues), encoding="utf-8")
+    (folder / "lecture.txt").write_text("\n".join(
+        script_text(st["title"], st["beats"], ch.end - ch.start)
+        for st, ch in zip(stories, chapters)), encoding="utf-8")
+    contact_sheet([(folder / e["poster"], str(i), e["title"])
+                   for i, e in enumerate(scene_entries, 1)], folder / "posters" / "lecture.png")
+
+    manifest = {
+        "title": title, "quality": quality,
+        "video": "lecture.mp4", "poster": scene_entries[0]["poster"],
+        "captions": "lecture.vtt", "srt": "lecture.srt", "script": "lecture.txt",
+        "duration": round(offset, 3),
+        "cues": [_cue_dict(c) for c in cues],
+        "chapters": [{"scene": s, "title": c.title, "start": round(c.start, 3),
+                      "end": round(c.end, 3)} for s, c in zip(scenes, chapters)],
+        "scenes": scene_entries, "contact_sheet": "posters/lecture.png",
+        "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    }
+    (folder / "lecture.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    from src.publish.page import write_page
+    write_page(folder, manifest)
+    return manifest
+
+
+def _cue_dict(cue: Cue) -> dict:
+    return {"start": cue.start, "end": cue.end, "text": cue.text}
+
+
+# ------------------------------------------------------------ main
+
+def summary(jobs: dict[str, SceneJob | None], folder: Path, scenes: list[str]) -> str:
+    rows = [("scene", "length", "render", "x real time", "")]
+    for scene in scenes:
+        movie = folder / f"{scene}.mp4"
+        length = duration(movie) if movie.is_file() else 0.0
+        job = jobs.get(scene)
+        if job is None:
+            stamp = freshness.read_stamp(movie) or {}
+            seconds = stamp.get("render_seconds")
+            note = "up to date"
+        else:
+            seconds = job.elapsed
+            note = "rendered" if job.ok else "FAILED"
+        factor = f"{seconds / length:.1f}x" if seconds and length else "-"
+        rows.append((scene, f"{length:.1f} s", _clock(seconds) if seconds else "-", factor, note))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
+                     for row in rows)
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        description="Render what is stale and package the lecture (video with chapters, "
+                    "captions, posters, index.html).")
+    parser.add_argument("-q", "--quality", choices=list(QUALITY_FLAGS), default="high")
+    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
+                        help="scenes rendered at once (default: the machine's cores)")
+    parser.add_argument("--file", type=Path, default=DEFAULT_SCENE_FILE)
+    parser.add_argument("--out-dir", type=Path, default=VIDEOS)
+    parser.add_argument("--force", action="store_true", help="render every scene again")
+    parser.add_argument("--timeout", type=float, default=None,
+                        help="seconds allowed per scene render")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    if args.jobs < 1:
+        print(f"error: JOBS must be 1 or more, not {args.jobs}", file=sys.stderr)
+        return 2
+    scene_file = args.file.resolve()
+    if not scene_file.is_file():
+        print(f"error: scene file {scene_file} not found", file=sys.stderr)
+        return 2
+    scenes = find_scenes(scene_file)
+    if not scenes:
+        print(f"error: no scenes found in {scene_file.name}", file=sys.stderr)
+        return 2
+    out_dir = args.out_dir.resolve()
+    folder = lecture_folder(args.quality, out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    jobs: dict[str, SceneJob | None] = {}
+    for scene in scenes:
+        movie = folder / f"{scene}.mp4"
+        inputs = freshness.fingerprint(scene_file, scene, args.quality, ROOT)
+        reasons = ["--force"] if args.force else freshness.stale_reasons(
+            movie, inputs, needed=sidecars(movie))
+        jobs[scene] = SceneJob(scene, movie, reasons, inputs) if reasons else None
+    stale = [j for j in jobs.values() if j is not None]
+    print(f"{len(scenes)} scenes at {args.quality} quality in {os.path.relpath(folder)}/: "
+          f"{len(stale)} to render, {len(scenes) - len(stale)} up to date", flush=True)
+    for job in stale:
+        print(f"  {job.scene}: {'; '.join(job.reasons)}", flush=True)
+
+    if stale:
+        problems = missing_dependencies()
+        if (problem := check_manimgl()):
+            problems.append(problem)
+        if problems:
+            print("error: missing dependencies:\n  - " + "\n  - ".join(problems), file=sys.stderr)
+            return 3
+        workers = min(args.jobs, len(stale))
+        print(f"rendering {len(stale)} scene(s), {workers} at a time", flush=True)
+        render_jobs(stale, scene_file, args.quality, workers, out_dir, args.timeout)
+
+    print(summary(jobs, folder, scenes), flush=True)
+    failed = [j.scene for j in stale if not j.ok]
+    if failed:
+        print(f"error: {len(failed)} scene(s) failed: {', '.join(failed)}; the lecture was not "
+              "packaged (the videos that rendered are kept and will not render again)",
+              file=sys.stderr)
+        return 1
+    started = time.monotonic()
+    try:
+        manifest = package(scenes, folder, args.quality)
+    except (BuildError, AssemblyError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    rel = os.path.relpath(folder)
+    print(f"packaged in {time.monotonic() - started:.1f} s: {rel}/lecture.mp4 "
+          f"({manifest['duration']:.1f} s, {len(manifest['chapters'])} chapters, "
+          f"{len(manifest['cues'])} captions), {rel}/index.html, {rel}/posters/lecture.png",
+          flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,145 @@
+"""`make lecture` end to end on a tiny lecture of two short scenes, rendered
+for real by the manimgl CLI at 480p: what it writes, that the captions keep
+the scenes' clocks, and the up-to-date rule (a second run renders nothing;
+editing one scene renders that scene only)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from src.publish import build
+from src.publish.assemble import duration, probe
+from src.publish.captions import parse_cues
+
+pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
+
+TINY_LECTURE = '''
+from manimlib import Circle, FadeIn, Square, Text, Write
+from src.visualization import LectureScene, math_label
+
+
+class Opening(LectureScene):
+    def construct(self):
+        title = self.heading("Opening: a circle")
+        self.add(title)
+        self.say("A circle appears.")
+        self.play(FadeIn(Circle().set_fill("#58C4DD", 0.8)), run_time=1.0)
+        self.mark_poster()
+        self.say("It stays for a moment.")
+        self.wait(1.5)
+
+
+class Closing(LectureScene):
+    side = 2.0
+
+    def construct(self):
+        title = self.heading("Closing: a square")
+        self.add(title)
+        self.say("Now a square.")
+        self.play(FadeIn(Square(self.side).set_fill("#FC6255", 0.8)), run_time=1.0)
+        self.mark_poster()
+        self.say("That is the end.")
+        self.wait(1.0)
+'''
+
+
+@pytest.fixture(scope="module")
+def lecture(tmp_path_factory):
+    """The tiny lecture after a first and a second `make lecture`."""
+    tmp = tmp_path_factory.mktemp("lecture")
+    scene_file = tmp / "tiny.py"
+    scene_file.write_text(TINY_LECTURE)
+    runs = []
+    for _ in range(2):
+        out = tmp / f"log{len(runs)}.txt"
+        code = _build(scene_file, tmp / "videos", out)
+        runs.append((code, out.read_text()))
+    return tmp, scene_file, tmp / "videos" / "low", runs
+
+
+def _build(scene_file: Path, out_dir: Path, log: Path) -> int:
+    import contextlib
+    with open(log, "w") as stream, contextlib.redirect_stdout(stream), \
+            contextlib.redirect_stderr(stream):
+        return build.main(["--quality", "low", "--jobs", "2", "--file", str(scene_file),
+                           "--out-dir", str(out_dir), "--timeout", "600"])
+
+
+def test_first_run_renders_both_scenes_and_packages_the_lecture(lecture):
+    _tmp, _file, folder, runs = lecture
+    code, log = runs[0]
+    assert code == 0, log
+    assert "2 to render" in log and "frames" in log and "x real time" in log
+    for name in ["lecture.mp4", "lecture.vtt", "lecture.srt", "lecture.txt", "lecture.json",
+                 "index.html", "posters/lecture.png", "posters/Opening.png",
+                 "posters/Closing.png", "Opening.vtt", "Closing.vtt", "Opening.txt"]:
+        assert (folder / name).is_file(), name
+
+
+def test_the_lecture_has_one_chapter_per_scene_named_by_its_title(lecture):
+    _tmp, _file, folder, _runs = lecture
+    info = probe(folder / "lecture.mp4")
+    titles = [c["tags"]["title"] for c in info["chapters"]]
+    assert titles == ["Opening: a circle", "Closing: a square"]
+    first = duration(folder / "Opening.mp4")
+    assert float(info["chapters"][1]["start_time"]) == pytest.approx(first, abs=0.05)
+    assert duration(folder / "lecture.mp4") == pytest.approx(
+        first + duration(folder / "Closing.mp4"), abs=0.1)
+
+
+def test_captions_follow_the_scenes_clocks(lecture):
+    _tmp, _file, folder, _runs = lecture
+    story = json.loads((folder / "Opening.narration.json").read_text())
+    # The scene said its beats at 0 s and after the 1 s FadeIn; it ran 2.5 s.
+    assert [b["start"] for b in story["beats"]] == [0.0, pytest.approx(1.0)]
+    assert story["duration"] == pytest.approx(2.5)
+    assert duration(folder / "Opening.mp4") == pytest.approx(2.5, abs=0.05)
+    scene_cues = parse_cues((folder / "Opening.vtt").read_text())
+    assert [(c.start, c.end, c.text) for c in scene_cues] == [
+        (0.0, 1.0, "A circle appears."), (1.0, 2.5, "It stays for a moment.")]
+    # In the lecture, the second scene's cues start where its chapter does.
+    cues = parse_cues((folder / "lecture.vtt").read_text())
+    assert [c.text for c in cues] == ["A circle appears.", "It stays for a moment.",
+                                      "Now a square.", "That is the end."]
+    assert cues[2].start == pytest.approx(duration(folder / "Opening.mp4"), abs=0.01)
+    assert all(a.end <= b.start + 1e-6 for a, b in zip(cues, cues[1:]))
+    assert parse_cues((folder / "lecture.srt").read_text()) == cues
+
+
+def test_second_run_renders_nothing(lecture):
+    _tmp, _file, _folder, runs = lecture
+    code, log = runs[1]
+    assert code == 0, log
+    assert "0 to render, 2 up to date" in log and "rendering" not in log
+
+
+def test_editing_one_scene_renders_that_scene_only(lecture):
+    tmp, scene_file, folder, _runs = lecture
+    before = {s: (folder / f"{s}.mp4").stat().st_mtime_ns for s in ("Opening", "Closing")}
+    scene_file.write_text(TINY_LECTURE.replace("side = 2.0", "side = 2.5"))
+    log = tmp / "log_edit.txt"
+    code = _build(scene_file, tmp / "videos", log)
+    text = log.read_text()
+    assert code == 0, text
+    assert "1 to render, 1 up to date" in text and "Closing: scene code changed" in text
+    assert (folder / "Opening.mp4").stat().st_mtime_ns == before["Opening"]
+    assert (folder / "Closing.mp4").stat().st_mtime_ns != before["Closing"]
+
+
+def test_a_failing_scene_leaves_no_lecture_and_says_which(tmp_path):
+    scene_file = tmp_path / "broken.py"
+    scene_file.write_text(TINY_LECTURE.replace('self.say("Now a square.")',
+                                               'raise ValueError("the square is broken")'))
+    log = tmp_path / "log.txt"
+    code = _build(scene_file, tmp_path / "videos", log)
+    text = log.read_text()
+    assert code == 1
+    assert "Closing: FAILED" in text and "the square is broken" in text
+    assert "not packaged" in text
+    assert not (tmp_path / "videos" / "low" / "lecture.mp4").exists()
+    # The scene that did render is kept and counts as up to date next time.
+    assert (tmp_path / "videos" / "low" / "Opening.mp4").is_file()
