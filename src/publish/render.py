@@ -321,6 +321,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from src.publish.freshness import fingerprint, write_stamp  # it imports this module
     args = parse_args(argv)
     scene_file = args.file.resolve()
     if not scene_file.is_file():
@@ -363,10 +364,13 @@ def main(argv: list[str] | None = None) -> int:
     for i, scene in enumerate(scenes, 1):
         print(f"[{i}/{len(scenes)}] {scene}: rendering {what}...", flush=True)
         start = time.monotonic()
+        inputs = None if args.frame else fingerprint(scene_file, scene, args.quality, ROOT)
         ok, info = render_scene(scene, scene_file, args.quality, args.frame,
                                 out_dir, args.verbose, args.timeout)
         elapsed = time.monotonic() - start
         if ok:
+            if inputs is not None:   # `make lecture` will not render it again
+                write_stamp(Path(info), inputs, render_seconds=round(elapsed, 1))
             shown = os.path.relpath(info, Path.cwd()) if info.startswith(str(Path.cwd())) else info
             print(f"[{i}/{len(scenes)}] {scene}: wrote {shown} ({elapsed:.1f} s)", flush=True)
         else:
