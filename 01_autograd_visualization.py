@@ -46,7 +46,7 @@ from src.examples import (  # noqa: E402
     four_link_chain, lecture_loss, shared_input, shifted_square,
 )
 from src.graph_text import (  # noqa: E402
-    backward_code, forward_code, graph_names, local_rule, tex_name, tex_number,
+    backward_code, format_number, forward_code, graph_names, local_rule, tex_name, tex_number,
 )
 from src.layer_gradients import TwoLayerBackward  # noqa: E402
 from src.models import MLP, mse  # noqa: E402
@@ -152,6 +152,7 @@ class ChainRuleScene(LectureScene):
 
     def show_title_and_rule(self):
         # The rule itself: the derivative of a composition is a product.
+        self.say("Backpropagation rests on the chain rule.")
         self.title = self.heading("The Chain Rule: Foundation of Backpropagation")
         self.rule = typeset_row([
             (_d("F", "x"), GRADIENT_COLOR), "=", (_d("F", "g"), GRADIENT_COLOR),
@@ -164,6 +165,7 @@ class ChainRuleScene(LectureScene):
 
     def show_composition(self):
         # F = f(g(x)): x goes through g, then through f.
+        self.say("F = f(g(x)), so dF/dx = dF/dg times dg/dx.")
         self.abstract = FunctionChain([
             ChainNode("x", "input"), FunctionBox("g"), FunctionBox("f"),
             ChainNode("F", "output"),
@@ -180,10 +182,11 @@ class ChainRuleScene(LectureScene):
             run_time=TRANSFORM_TIME,
         )
         self.add(self.abstract)
-        self.wait(0.4)
+        self.wait(1.2)
 
     def make_it_concrete(self):
         # The concrete example: g = x + 2, F = g^2, so F = (x + 2)^2.
+        self.say("Concretely: g shifts x, F squares g.")
         names = self.names
         g_formula = link_formula(self.link_g, names)
         F_formula = link_formula(self.link_F, names)
@@ -206,14 +209,18 @@ class ChainRuleScene(LectureScene):
         )
         self.play(FadeIn(definitions, shift=0.15 * DOWN), run_time=FADE_TIME)
         # Forward: the engine's values above x, g and F.
+        self.say(f"Forward: g = {format_number(self.link_g.value.data)},"
+                 f" F = {format_number(self.F.data)}.")
         self.values = VGroup(*(
             self.diagram.above(node, self.value_label(v, "example", names, scale=0.95))
             for node, v in zip(self.diagram.nodes, self.diagram.values)))
         self.play(LaggedStartMap(FadeIn, self.values, shift=0.15 * UP, lag_ratio=0.3),
                   run_time=FADE_TIME)
+        self.wait(0.8)
 
     def compute_local_derivatives(self):
         # Backward, one link at a time: dF/dg first, then dg/dx.
+        self.say("Backward: one local derivative per link.")
         x_node, g_node, F_node = self.diagram.nodes
         self.arcs, self.locals = VGroup(), VGroup()
         self.caption = self.make_caption("Backward: each function contributes its local derivative",
@@ -234,9 +241,11 @@ class ChainRuleScene(LectureScene):
                 *([FadeIn(self.caption)] if step == 0 else []),
                 run_time=1.1,
             )
+        self.wait(0.7)
 
     def multiply_the_factors(self):
         # The chain: dF/dx = 2g . 1 = 2(x + 2), then the same in numbers.
+        self.say("The chain rule: multiply the two factors.")
         names = self.names
         F_name, x_name = tex_name(names[self.F]), tex_name(names[self.xv])
         g_name = tex_name(names[self.link_g.value])
@@ -267,6 +276,8 @@ class ChainRuleScene(LectureScene):
                 run_time=0.9,
             )
         self.play(FadeIn(row[5:7], shift=0.1 * LEFT), run_time=FADE_TIME)
+        self.say(f"In numbers: {format_number(self.dF_dg.local)} times"
+                 f" {format_number(self.dg_dx.local)} is {format_number(self.dF_dx)}.")
         self.play(
             TransformFromCopy(self.locals[0].number_part, n1),
             TransformFromCopy(self.locals[1].number_part, n2),
@@ -277,6 +288,7 @@ class ChainRuleScene(LectureScene):
 
     def check_numerically(self):
         # Not a trick: nudge x both ways and measure the slope.
+        self.say(f"Nudge x both ways: the slope is {format_number(self.estimate)} too.")
         F_name, x_name = tex_name(self.names[self.F]), tex_name(self.names[self.xv])
         plus = number_label(self.F_plus, digits=8, key=("example", "F(x+h)"))
         minus = number_label(self.F_minus, digits=8, key=("example", "F(x-h)"))
@@ -300,10 +312,12 @@ class ChainRuleScene(LectureScene):
             FlashAround(self.product[-1], color=HIGHLIGHT_COLOR),
             run_time=1.2,
         )
+        self.mark_poster()
         self.wait(0.8)
 
     def extend_the_chain(self):
         # Longer chains work the same way: x -> g1 -> g2 -> g3 -> F.
+        self.say("A longer chain works the same way.")
         names = self.chain_names
         node_names = [tex_name(names[v]) for v in self.chain_nodes()]
         pieces = [(_d(node_names[-1], node_names[0]), GRADIENT_COLOR), "="]
@@ -331,6 +345,8 @@ class ChainRuleScene(LectureScene):
 
     def multiply_link_by_link(self):
         # Backward from F: each link's local derivative multiplies the running product.
+        self.say("Walk back from F: each link multiplies the running product"
+                 " by its local derivative.")
         names = self.chain_names
         nodes, boxes = self.diagram2.nodes, self.diagram2.boxes
         seed = self.running_label(self.chain, 1.0, nodes[-1])
@@ -385,10 +401,14 @@ class ChainRuleScene(LectureScene):
             text_label("We can compute derivatives of complex functions", font_size=30),
             text_label("by breaking them into simple parts", font_size=30),
         ).arrange(DOWN, buff=0.15).to_edge(DOWN, buff=0.35)
+        self.say(f"The product, {format_number(self.contributions[0].added)},"
+                 " matches x.grad.")
         self.play(FadeOut(self.caption), FadeIn(row, shift=0.15 * UP),
                   FlashAround(self.running[-1], color=HIGHLIGHT_COLOR), run_time=1.2)
+        self.wait(1.2)
+        self.say("Break hard derivatives into simple parts.")
         self.play(FadeIn(insight, shift=0.2 * UP), run_time=FADE_TIME)
-        self.wait(1.8)
+        self.wait(2.2)
 
     # ---- pieces ----
 
@@ -462,6 +482,7 @@ class ComputationGraphScene(LectureScene):
 
     def show_title(self):
         # The question: what does the computer record while computing L?
+        self.say("What does autograd record while it computes L?")
         title = self.heading("Building the Computational Graph")
         formula = math_label(r"L = (x \cdot w + b)^2")
         formula.set_height(0.42).next_to(title, DOWN, buff=0.25)
@@ -474,6 +495,9 @@ class ComputationGraphScene(LectureScene):
 
     def place_inputs(self):
         # Leaves first: the numbers we start from.
+        names = self.graph.names
+        self.say("Leaves first: " + ", ".join(
+            f"{names[v]} = {format_number(v.data)}" for v in self.leaves) + ".")
         self.caption = self.make_caption(
             "Leaves: the input x and the parameters w, b")
         leaves = self.graph.leaves()
@@ -482,11 +506,12 @@ class ComputationGraphScene(LectureScene):
             FadeIn(self.caption, shift=0.2 * UP),
             run_time=TRANSFORM_TIME,
         )
-        self.wait()
+        self.wait(1.5)
 
     def run_operations(self):
         # Each operation runs, and the engine records a node for it.
         for value in self.graph.operations():
+            self.say(self.operation_sentence(value))
             caption = self.operation_caption(value)
             self.play(FadeTransform(self.caption, caption), run_time=FADE_TIME)
             self.caption = caption
@@ -494,19 +519,23 @@ class ComputationGraphScene(LectureScene):
             self.play(self.graph.pulse_value(value), run_time=1.0)
             self.wait(0.8)
         # Now every part is on screen: hold the graph as one object.
+        self.say("The graph is complete.")
         self.add(self.graph)
         self.play(FlashAround(self.graph.node(self.loss), color=LOSS_COLOR), run_time=1.2)
         self.wait()
 
     def show_stored_backward_rules(self):
         # Beside its value, every node keeps a rule for the backward pass.
+        self.say("Each operation also keeps a backward rule.")
         caption = self.make_caption(
             "Each operation also stores its backward rule (local derivatives)")
         self.play(FadeTransform(self.caption, caption), run_time=FADE_TIME)
         self.caption = caption
         self.cards = VGroup()
         steps = {step.node: step for step in self.loss.backward_steps()}
-        for value in self.graph.operations():
+        for n, value in enumerate(self.graph.operations()):
+            if n > 0:
+                self.say(self.rule_sentence(value, steps[value]))
             card = self.rule_card(value, steps[value])
             self.cards.add(card)
             self.play(
@@ -514,11 +543,13 @@ class ComputationGraphScene(LectureScene):
                 FadeIn(card, shift=0.2 * UP),
                 run_time=1.2,
             )
-            self.wait(1.2)
+            self.wait(1.5)
+        self.mark_poster()
         self.wait(1.5)
 
     def flow_data_forward(self):
         # Forward pass, replayed: data flows left to right through the graph.
+        self.say("Replay the forward pass: values flow from the leaves to L.")
         caption = self.make_caption("Forward pass: values flow from the leaves to L")
         self.play(FadeTransform(self.caption, caption), run_time=FADE_TIME)
         self.caption = caption
@@ -526,6 +557,7 @@ class ComputationGraphScene(LectureScene):
             self.play(self.graph.forward_flow(value, run_time=1.0),
                       self.graph.pulse_value(value), run_time=1.2)
         self.wait()
+        self.say("All of it is kept: the backward pass will need it.")
         caption = self.make_caption(
             "The graph, its values and rules are saved for the backward pass")
         self.play(FadeTransform(self.caption, caption), run_time=FADE_TIME)
@@ -540,6 +572,32 @@ class ComputationGraphScene(LectureScene):
         caption.set_max_width(13)
         caption.to_edge(DOWN, buff=0.35)
         return caption
+
+    def operation_sentence(self, value: Value) -> str:
+        """What the lecturer says as an operation runs: it records a node."""
+        names = self.graph.names
+        inputs = [names[v] for v in value.inputs]
+        if value.op == "*" and len(inputs) == 2:
+            action = f"Multiplying {inputs[0]} by {inputs[1]}"
+        elif value.op == "+" and len(inputs) == 2:
+            action = f"Adding {inputs[1]} to {inputs[0]}"
+        elif value.op == "**" and value.exponent == 2:
+            action = f"Squaring {inputs[0]}"
+        else:
+            action = f"Applying {value.op} to {', '.join(inputs)}"
+        return f"{action} creates node {names[value]} = {format_number(value.data)}."
+
+    def rule_sentence(self, value: Value, step) -> str:
+        """The stored backward rule of one operation, in words and numbers."""
+        names = self.graph.names
+        local = [format_number(c.local) for c in step.contributions]
+        if value.op == "+":
+            return f"A sum's local derivatives are {' and '.join(local)}."
+        if value.op == "*":
+            return f"A product's local derivatives: {' and '.join(local)}."
+        if value.op == "**" and value.exponent == 2:
+            return f"For the square it is twice {names[value.inputs[0]]}: {local[0]}."
+        return f"The {value.op} node stores its local derivatives: {', '.join(local)}."
 
     def operation_caption(self, value: Value):
         names = self.graph.names
@@ -652,6 +710,7 @@ class ParametersVsActivationsScene(LectureScene):
 
     def reveal_split_screen(self):
         # Two kinds of numbers live in a network: a split screen, one per kind.
+        self.say("A network holds two kinds of numbers.")
         self.title = self.heading("Parameters vs Activations")
         self.divider = Line(3.05 * UP, 1.9 * DOWN).set_stroke(GREY_B, 2)
         self.param_header = panel_header("Parameters", "weights and biases", PARAMETER_COLOR)
@@ -672,6 +731,7 @@ class ParametersVsActivationsScene(LectureScene):
 
     def show_parameters(self):
         # Left: the model's real W1, b1, W2, b2 (biases start at zero).
+        self.say("Parameters are the weights and biases.")
         self.W1 = ValueMatrix(self.weights[1], PARAMETER_COLOR)
         self.b1 = ValueMatrix(self.biases[1], PARAMETER_COLOR)
         self.W2 = ValueMatrix(self.weights[2], PARAMETER_COLOR)
@@ -701,6 +761,7 @@ class ParametersVsActivationsScene(LectureScene):
 
     def show_activations(self):
         # Right: an empty cache, to be filled by the forward pass.
+        self.say("Activations are computed from one input.")
         self.cache = CacheBox("Cache: saved for the backward pass", slots=4,
                                    width=6.3, height=2.3, font_size=22)
         self.cache.move_to([self.RIGHT_X, 0, 0]).align_to(2.2 * UP, UP)
@@ -718,6 +779,7 @@ class ParametersVsActivationsScene(LectureScene):
 
     def run_forward_pass(self):
         # The input runs through the network; each activation drops into the cache.
+        self.say("Forward: x enters and is cached.")
         self.pipeline = LayerPipeline([
             (r"\text{Input } x", INPUT_COLOR),
             (r"\text{FC}_1", OPERATION_COLOR),
@@ -734,23 +796,27 @@ class ParametersVsActivationsScene(LectureScene):
 
         self.cached = {}
         steps = [
-            # (name, values, colour, stage it leaves, caption)
-            ("x", self.x_values, INPUT_COLOR, 0, None),
+            # (name, values, colour, stage it leaves, caption, narration)
+            ("x", self.x_values, INPUT_COLOR, 0, None, None),
             ("h_1", self.h1, ACTIVATION_COLOR, 1,
-             "FC\u2081: h\u2081 = W\u2081x + b\u2081, kept for ReLU's backward"),
+             "FC\u2081: h\u2081 = W\u2081x + b\u2081, kept for ReLU's backward",
+             "FC1 computes h1, cached too."),
             ("a_1", self.a1, ACTIVATION_COLOR, 2,
-             "ReLU: a\u2081 = max(0, h\u2081), the input FC\u2082 will need"),
+             "ReLU: a\u2081 = max(0, h\u2081), the input FC\u2082 will need",
+             "ReLU gives a1: FC2's input."),
             ("h_2", self.h2, ACTIVATION_COLOR, 3,
-             "FC\u2082: h\u2082 = W\u2082a\u2081 + b\u2082, the output, kept for the loss"),
+             "FC\u2082: h\u2082 = W\u2082a\u2081 + b\u2082, the output, kept for the loss",
+             f"FC2 outputs h2 = {format_number(self.h2[0].data)}."),
         ]
         uses = {1: (self.W1, self.b1), 3: (self.W2, self.b2)}
-        for name, values, color, stage, text in steps:
+        for name, values, color, stage, text, narration in steps:
             item = ValueMatrix(values, color).labelled(name, side=UP, buff=0.1)
             self.cached[name] = item
             animations = [self.cache.store(self.pipeline.stages[stage], item, run_time=1.2)]
             if stage == 0:
                 animations.append(Indicate(self.act_notes[1], color=ACTIVATION_COLOR))
             else:
+                self.say(narration)
                 caption = self.make_caption(text)
                 self.play(FadeTransform(self.caption, caption),
                           self.pipeline.flow(stage - 1), run_time=FADE_TIME)
@@ -761,6 +827,7 @@ class ParametersVsActivationsScene(LectureScene):
             self.play(*animations)
 
         # The loss, from mse in src/models.py.
+        self.say(f"The loss is L = {format_number(self.loss.data)}.")
         self.loss_row = typeset_row([
             "L = (h_2 - y)^2 =", "(", number_label(self.h2[0].data), "-",
             number_label(self.target), ")^2", "=", number_label(self.loss.data, LOSS_COLOR),
@@ -773,6 +840,7 @@ class ParametersVsActivationsScene(LectureScene):
 
     def run_backward_pass(self):
         # loss.backward(): the gradients need the values the forward pass left behind.
+        self.say("Backward: the gradients need the cache.")
         caption = self.make_caption(
             "loss.backward(): gradients flow back, and need what was cached")
         self.play(FadeTransform(self.caption, caption), run_time=FADE_TIME)
@@ -785,6 +853,7 @@ class ParametersVsActivationsScene(LectureScene):
 
     def show_weight_gradient_formula(self):
         # Why: for h = Wx + b, the weight gradient needs the layer's input x.
+        self.say("Why? Look at a linear layer.")
         self.play(
             FadeOut(self.param_notes), FadeOut(self.act_notes), FadeOut(self.pipeline),
             self.divider.animate.put_start_and_end_on(3.05 * UP, 0.25 * DOWN),
@@ -803,15 +872,18 @@ class ParametersVsActivationsScene(LectureScene):
         caption = self.make_caption(math_label(
             r"x^T \text{ is the INPUT to this layer --- we MUST save it!}", YELLOW))
         self.play(FadeIn(linear, shift=0.2 * UP), Write(rule), run_time=TRANSFORM_TIME)
+        self.say("dL/dW needs the input x, so x is saved.")
         self.play(FadeTransform(self.caption, caption),
                   FlashAround(self.x_t, color=YELLOW), run_time=1.0)
         self.caption = caption
         # the saved values: exactly what these formulas will ask for
         self.play(*(FlashAround(item, color=YELLOW) for item in self.cached.values()),
                   run_time=1.2)
+        self.wait(0.6)
 
     def multiply_entry_by_entry(self):
         # Layer 2 with its real numbers: upstream gradient times the saved a1, as a row.
+        self.say("In layer 2, that input is the cached a1.")
         self.layer2_rule = typeset_row([
             r"\text{layer 2:}\quad",
             (r"\frac{\partial L}{\partial W_2}", GRADIENT_COLOR), "=",
@@ -843,6 +915,9 @@ class ParametersVsActivationsScene(LectureScene):
         )
         self.play(FadeIn(equals), FadeIn(self.product), run_time=FADE_TIME)
         g_entry = self.upstream_matrix.entry(0)
+        self.say(f"Entry by entry: {format_number(self.upstream[0])} times"
+                 f" {format_number(self.saved_input[0])} gives"
+                 f" {format_number(self.upstream[0] * self.saved_input[0])}, and so on.")
         boxes = None
         for j in range(self.product.n_cols):
             a_entry = self.saved_row.entry(0, j)
@@ -869,6 +944,7 @@ class ParametersVsActivationsScene(LectureScene):
 
     def compare_with_engine(self):
         # The engine never built a matrix: it computed each w.grad as a scalar. Same numbers.
+        self.say("The engine's w.grad agrees.")
         self.engine_grad = ValueMatrix(self.w2_grad, GRADIENT_COLOR)
         name = typeset_row([r"W_2.\text{grad} \text{ from the engine} ="]).set_height(0.3)
         check = math_label(r"\checkmark", OPERATION_COLOR).set_height(0.3)
@@ -883,10 +959,12 @@ class ParametersVsActivationsScene(LectureScene):
         self.play(FadeIn(check, scale=1.5),
                   FlashAround(self.product, color=OPERATION_COLOR),
                   FlashAround(self.engine_grad, color=OPERATION_COLOR), run_time=1.2)
+        self.mark_poster()
         self.wait(0.3)
 
     def take_the_cache_away(self):
         # Without the saved a1 there is nothing to multiply: dL/dW2 cannot be formed.
+        self.say("Without a1 cached, dL/dW2 is lost.")
         saved = self.cached["a_1"]
         saved.save_state()
         self.engine_row.save_state()
@@ -907,6 +985,7 @@ class ParametersVsActivationsScene(LectureScene):
         )
         self.wait(1.0)
         # Put it back: with the cache, the gradient can be formed again.
+        self.say("Keep a1, and it is back.")
         caption = self.make_caption("Keep a\u2081 in the cache, and the gradient is there again")
         self.play(
             FadeTransform(self.caption, caption),
@@ -917,9 +996,11 @@ class ParametersVsActivationsScene(LectureScene):
             run_time=TRANSFORM_TIME,
         )
         self.caption = caption
+        self.wait(0.5)
 
     def layer_one_outer_product(self):
         # Layer 1 the same way: a full outer product, its input x taken from the cache.
+        self.say("Layer 1 works the same, with x cached.")
         rule = typeset_row([
             r"\text{layer 1:}\quad",
             (r"\frac{\partial L}{\partial W_1}", GRADIENT_COLOR), "=",
@@ -966,6 +1047,8 @@ class ParametersVsActivationsScene(LectureScene):
             for i in range(self.product1.n_rows) for j in range(self.product1.n_cols)),
             lag_ratio=0.2), run_time=1.2)
         i, j = self.highlighted_entry()
+        self.say(f"For example, {format_number(self.upstream1[i])} times"
+                 f" {format_number(self.x_row[j])} gives {format_number(self.w1_grad[i][j])}.")
         caption = self.make_caption(typeset_row([
             rf"\partial L / \partial (W_1)_{{{i + 1}{j + 1}}} = "
             rf"\partial L / \partial h_{{1,{i + 1}}} \cdot x_{{{j + 1}}} =",
@@ -983,13 +1066,14 @@ class ParametersVsActivationsScene(LectureScene):
 
     def close_on_the_cache(self):
         # The point: every layer's input stays in the cache until backward is done.
+        self.say("Layer inputs stay cached until backward.")
         caption = self.make_caption(
             "So the forward pass keeps every layer's input until backward is done")
         self.play(FadeTransform(self.caption, caption, run_time=FADE_TIME),
                   *(FlashAround(item, color=ACTIVATION_COLOR, run_time=1.5)
                     for item in self.cached.values()))
         self.caption = caption
-        self.wait(1.5)
+        self.wait(2.0)
 
     def highlighted_entry(self) -> tuple:
         """The entry of dL/dW1 to spell out: the largest one, so it is never a dead zero."""
@@ -1054,6 +1138,7 @@ class GradientPropagationScene(LectureScene):
 
     def show_network(self):
         # The network, forward: x -> Layer 1 -> h1 -> Layer 2 -> out -> L.
+        self.say("A two-layer network runs forward, saving every value.")
         self.title = self.heading("Gradient Propagation: Parameters and Inputs")
         self.pipeline = LayerPipeline([
             ("x", INPUT_COLOR),
@@ -1074,6 +1159,7 @@ class GradientPropagationScene(LectureScene):
         self.play(FadeIn(self.pipeline, lag_ratio=0.1), FadeIn(self.caption), run_time=TRANSFORM_TIME)
         self.play(self.pipeline.flow_all(run_time=2.0))
         loss = self.net.loss.data
+        self.say(f"The loss is L = {format_number(loss)}.")
         self.set_caption(formula_line(
             text_label("Every value is saved for the backward pass;", GREY_A, font_size=28),
             "L =", formula_number(loss, quantity="L")))
@@ -1095,9 +1181,12 @@ class GradientPropagationScene(LectureScene):
         self.header.result = upstream
         self.line_up(self.header, self.WORK_Y)
         lines = self.header.lines
+        self.say("Backward starts at the loss.")
         self.set_caption("Backward starts at the loss: how does L change with out?",
                          self.pipeline.flow_back(self.LOSS - 1), run_time=1.0)
         self.play(FadeIn(VGroup(self.header.note, lines[0])), run_time=FADE_TIME)
+        self.say(f"With out = {format_number(a['out'][0, 0])}, y = {format_number(self.target)}:"
+                 f" dL/dout = {format_number(a['dL/dout'][0, 0])}.")
         self.play(
             FadeIn(VGroup(lines[1][0], *(p for p in lines[1][1] if p is not out_number))),
             self.bring(self.pipeline.stages[self.OUT], out_number),
@@ -1112,14 +1201,17 @@ class GradientPropagationScene(LectureScene):
         weight_grad, input_grad = self.layer_gradients(
             2, "dL/dout", r"\mathrm{out}", "h1", "h_1", ACTIVATION_COLOR, "propagated backward")
         self.rows = self.place_rows(weight_grad, input_grad)
+        self.say("Layer 2 makes two gradients. For W2: upstream times the saved h1.")
         self.play(self.pipeline.flow_back(self.OUT - 1),
                   FlashAround(self.pipeline.box(self.LAYER2), color=WHITE), run_time=1.0)
         self.fork = fork_arrows(self.header.result, [weight_grad.name, input_grad.name],
                                 [PARAMETER_COLOR, GRADIENT_COLOR])
         self.derive(weight_grad, self.fork[0], self.header.result, self.pipeline.stages[self.H1],
                     "Layer 2, gradient 1 of 2: for W2, the upstream times the saved h1 (for b2: the upstream)")
+        self.say("Second, for its input h1: W2 transposed times the upstream.")
         self.derive(input_grad, self.fork[1], self.pipeline.stages[self.LAYER2], self.header.result,
-                    "Layer 2, gradient 2 of 2: for its input, the weights (transposed) times the upstream")
+                    "Layer 2, gradient 2 of 2: for its input, the weights (transposed) times the upstream",
+                    poster=True)
 
     def layer_gradients(self, k: int, upstream: str, upstream_tex: str, inp: str,
                         inp_tex: str, inp_color, input_note: str):
@@ -1164,6 +1256,7 @@ class GradientPropagationScene(LectureScene):
         self.line_up(header, self.WORK_Y)
         leaving = VGroup(self.header, self.fork, self.rows[0],
                          input_grad.without(input_grad.name, input_grad.result))
+        self.say("dL/dh1 travels back to layer 1.")
         self.set_caption(
             "The input gradient travels back: it is the upstream gradient of Layer 1",
             FadeOut(leaving), run_time=FADE_TIME)
@@ -1181,6 +1274,9 @@ class GradientPropagationScene(LectureScene):
         # Inside layer 1 the ReLU gates it: zero wherever z1 was not positive.
         header = self.header
         first, second, third = header.lines
+        active = sum(1 for local in self.net.relu_locals if local > 0)
+        self.say(f"ReLU passes it only through active units:"
+                 f" {active} of {len(self.net.relu_locals)}.")
         self.set_caption(
             VGroup(text_label("ReLU passes the gradient only where the unit was active:",
                               GREY_A, font_size=28),
@@ -1204,9 +1300,11 @@ class GradientPropagationScene(LectureScene):
         self.rows = self.place_rows(weight_grad, input_grad)
         self.fork = fork_arrows(self.header.result, [weight_grad.name, input_grad.name],
                                 [PARAMETER_COLOR, GRADIENT_COLOR])
+        self.say("Layer 1 does the same. For W1, upstream times the saved x.")
         self.play(FlashAround(self.pipeline.box(self.LAYER1), color=WHITE), run_time=1.0)
         self.derive(weight_grad, self.fork[0], self.header.result, self.pipeline.stages[self.X],
                     "Layer 1 does the same. Gradient 1 of 2: for W1, the upstream times the saved x (b1: the upstream)")
+        self.say("For its input x: a deeper network would send this further back.")
         self.derive(input_grad, self.fork[1], self.pipeline.stages[self.LAYER1], self.header.result,
                     "Gradient 2 of 2: for its input x; in a deeper network it would be propagated further")
         self.play(self.pipeline.flow_back(self.X),
@@ -1215,6 +1313,7 @@ class GradientPropagationScene(LectureScene):
     def show_key_insight(self):
         # Every layer: one gradient for its parameters, one for its input.
         self.summary = self.layer_summary()
+        self.say("Layer by layer, each one splits its upstream gradient in two.")
         self.set_caption("Backward, layer by layer: every layer splits its upstream gradient in two",
                          FadeOut(VGroup(self.header, self.fork, self.rows)))
         self.play(LaggedStartMap(FadeIn, self.summary, lag_ratio=0.25), run_time=2.0)
@@ -1225,6 +1324,7 @@ class GradientPropagationScene(LectureScene):
                         lag_ratio=0.5, run_time=2.0),
         )
         self.insight = self.key_insight()
+        self.say("Two gradients per layer: one updates it, one goes back.")
         self.play(FadeIn(self.insight, shift=0.2 * UP), run_time=TRANSFORM_TIME)
         self.wait(2.5)
 
@@ -1261,9 +1361,10 @@ class GradientPropagationScene(LectureScene):
         rows.move_to([0, self.WORK_Y, 0]).align_to([self.ROWS_LEFT, 0, 0], LEFT)
         return rows
 
-    def derive(self, equation, arrow, source_a, source_b, caption):
+    def derive(self, equation, arrow, source_a, source_b, caption, poster=False):
         """Play one gradient: its branch and formula, the saved operands
-        flying in, the product, and what the result is for."""
+        flying in, the product, and what the result is for (`poster`: the
+        frame after it is the scene's poster)."""
         self.set_caption(caption, GrowArrow(arrow), FadeIn(equation.first_line()),
                          run_time=FADE_TIME)
         self.play(
@@ -1275,6 +1376,8 @@ class GradientPropagationScene(LectureScene):
                   run_time=FADE_TIME)
         self.add(equation)
         self.play(FlashAround(equation.result, color=equation.tag.color), run_time=0.8)
+        if poster:
+            self.mark_poster()
         self.wait()
 
     @staticmethod
@@ -1369,6 +1472,7 @@ class BackwardPassScene(LectureScene):
 
     def show_graph_and_code(self):
         # Start where the forward pass left us: the graph with its values.
+        self.say("The forward pass's graph, and its code.")
         self.title = self.heading("Backward Pass: Computing Gradients")
         self.graph.next_to(self.title, DOWN, buff=0.15)
         names = self.graph.names
@@ -1384,6 +1488,7 @@ class BackwardPassScene(LectureScene):
 
     def show_reverse_order(self):
         # Backward visits nodes in reverse topological order: L first.
+        self.say("Backward visits the nodes in reverse topological order.")
         self.caption = self.make_caption(
             text_label("Visit nodes in reverse topological order", GREY_A, font_size=28))
         badges = VGroup()
@@ -1400,6 +1505,8 @@ class BackwardPassScene(LectureScene):
     def seed_the_output(self):
         # dL/dL = 1: the seed of every chain-rule product.
         root = tex_name(self.graph.names[self.loss])
+        name = self.graph.names[self.loss]
+        self.say(f"It starts at {name}: d{name}/d{name} = {format_number(self.steps[0].upstream)}.")
         caption = self.make_caption(math_label(
             rf"\frac{{\partial {root}}}{{\partial {root}}} = 1"))
         self.play(
@@ -1418,6 +1525,7 @@ class BackwardPassScene(LectureScene):
                 continue  # the seed, shown already
             step = self.steps[s]
             contribution = step.contributions[c]
+            self.say(self.step_sentence(step, contribution))
             caption = self.make_caption(chain_rule_caption(self.graph, step, c))
             self.play(
                 FadeTransform(self.caption, caption),
@@ -1427,11 +1535,15 @@ class BackwardPassScene(LectureScene):
             self.caption = caption
             flow = GradientFlow(self.graph, step.node, c, contribution)
             self.play(flow, self.code.annotate(line, flow.total))
-            self.wait(0.5)
+            self.wait(0.7)
 
     def flash_parameter_gradients(self):
         # The point of it all: the parameters' gradients, ready for SGD.
         names = self.graph.names
+        root = names[self.loss]
+        self.say("Parameter gradients, ready for the update: " + ", ".join(
+            f"d{root}/d{names[p]} = {format_number(self.graph.drawn_gradients[p])}"
+            for p in self.leaves[1:]) + ".")
         parts = [rf"\frac{{\partial L}}{{\partial {tex_name(names[p])}}} = {tex_number(p_grad)}"
                  for p, p_grad in ((p, self.graph.drawn_gradients[p]) for p in self.leaves[1:])]
         caption = self.make_caption(caption_rows(
@@ -1444,10 +1556,12 @@ class BackwardPassScene(LectureScene):
                     for p in self.leaves[1:]), run_time=1.5)
         self.play(*(FlashAround(self.graph.node(p), color=PARAMETER_COLOR)
                     for p in self.leaves[1:]), run_time=1.2)
+        self.mark_poster()
         self.wait(1.5)
 
     def show_accumulation(self):
         # A value used twice receives two gradients, and they add up.
+        self.say("Now x feeds two places.")
         f, (x, w) = shared_input(self.x, self.w)
         graph = ComputationGraph(f, parameters=[w], max_width=8.0, max_height=3.6)
         graph.move_to(0.3 * UP)
@@ -1460,6 +1574,7 @@ class BackwardPassScene(LectureScene):
         self.title = title
         self.caption = self.make_caption(math_label(r"f = x \cdot w + x"))
         self.play(FadeIn(graph), FadeIn(self.caption), run_time=FADE_TIME)
+        self.say("Gradients flow back along both paths to x.")
         self.play(seed_gradient(graph), run_time=FADE_TIME)
         for step in f.backward_steps():
             for index, contribution in enumerate(step.contributions):
@@ -1467,6 +1582,9 @@ class BackwardPassScene(LectureScene):
         x_total = graph.drawn_gradients[x]
         parts = [c.added for s in f.backward_steps() for c in s.contributions if c.input is x]
         sum_text = " + ".join(f"({tex_number(p)})" if p < 0 else tex_number(p) for p in parts)
+        self.say("They add up: " + " + ".join(
+            f"({format_number(p)})" if p < 0 else format_number(p) for p in parts)
+                 + f" = {format_number(x_total)}.")
         caption = self.make_caption(VGroup(
             math_label(rf"\frac{{\partial f}}{{\partial x}} = {sum_text} ="),
             math_label(tex_number(x_total), GRADIENT_COLOR),
@@ -1475,6 +1593,12 @@ class BackwardPassScene(LectureScene):
         self.caption = caption
         self.play(FlashAround(graph.node(x).grad_label, color=GRADIENT_COLOR), run_time=1.2)
         self.wait(2)
+
+    def step_sentence(self, step, contribution) -> str:
+        """One chain-rule product in words: upstream times local, for an input."""
+        name = self.graph.names[contribution.input]
+        return (f"{name}: upstream {format_number(step.upstream)} times local"
+                f" {format_number(contribution.local)} = {format_number(contribution.added)}.")
 
     def make_caption(self, mobject):
         """Captions sit under the forward code while the code is shown,
@@ -1570,6 +1694,7 @@ class MLPAutogradScene(LectureScene):
     def show_title_and_panels(self):
         # The setting: the data, the untrained network, and the run we will watch.
         run = self.run
+        self.say(f"Autograd at work: an MLP learns to classify {len(run.X)} points.")
         self.title = self.heading("Autograd in Action: Training an MLP")
         sizes = " \u2192 ".join(str(n) for n in [2, *self.layer_sizes])
         self.subtitle = text_label(
@@ -1593,6 +1718,10 @@ class MLPAutogradScene(LectureScene):
         index = self.point_index(n, step)
         point = run.point_pass(step, index)
         ring = self.plot.highlight(index)
+        if n == 0:
+            self.say(f"Step {step}: all points run forward. Watch one.")
+        else:
+            self.say(f"Step {step}: forward again, with another point.")
         self.play(ShowCreation(ring), Flash(ring.get_center(), color=YELLOW),
                   *self.leftovers_out(),
                   self.new_caption(f"Step {step}, forward pass: all {len(run.X)} points go"
@@ -1614,6 +1743,7 @@ class MLPAutogradScene(LectureScene):
                            "output", step, index)
         labels.append(score)
         if n == 0:
+            self.say("Its hidden values are saved.")
             self.play(ShowCreation(saved[0]), FadeIn(saved[1], shift=0.1 * DOWN), run_time=0.8)
             self.play(self.diagram.forward_flow(2), self.diagram.restyled(neurons={2: acts[2]}),
                       FadeIn(score), run_time=1.0)
@@ -1621,6 +1751,9 @@ class MLPAutogradScene(LectureScene):
             self.play(self.diagram.forward_flow(2), self.diagram.restyled(neurons={2: acts[2]}),
                       FadeIn(score), FadeIn(saved), run_time=0.8)
         self.forward_rows = self.forward_panel(point)
+        loss = format_number(run.loss_at(step))
+        self.say(f"Its loss term joins the mean: L = {loss}." if n == 0
+                 else f"The loss is now L = {loss}.")
         self.play(LaggedStart(*(FadeIn(row, shift=0.1 * UP) for row in self.forward_rows),
                               lag_ratio=0.5), run_time=1.5 * fast)
         self.play(FlashAround(self.forward_rows[-1][-1], color=LOSS_COLOR),
@@ -1632,6 +1765,8 @@ class MLPAutogradScene(LectureScene):
     def backward_pass(self, n: int, step: int):
         # Backward: L.backward() fills every parameter's .grad, last layer first.
         fast = 1.0 if n == 0 else 0.7
+        self.say("Backward: L.backward() fills every parameter's gradient." if n == 0
+                 else "Backward fills every gradient again.")
         run = self.run
         grads = self.weight_rows(step)
         zero = [[[0.0] * len(row) for row in layer] for layer in grads]
@@ -1656,11 +1791,15 @@ class MLPAutogradScene(LectureScene):
         self.remove(panels)
         self.add(filled)
         self.grad_shown = filled
+        if n == 0:
+            self.mark_poster()
         self.wait(0.8 * fast)
 
     def update_parameters(self, n: int, step: int):
         # Update: w <- w - eta * dL/dw for every weight; the boundary moves.
         fast = 1.0 if n == 0 else 0.7
+        self.say("Update: weights move against the gradient." if n == 0
+                 else "Update: weights and boundary move again.")
         run = self.run
         labels = run.weight_labels()
         grads = run.weight_grads_at(step)
@@ -1698,6 +1837,8 @@ class MLPAutogradScene(LectureScene):
         self.wait(0.8 * fast)
         new_step = step + 1
         self.diagram.showing = ("weights", new_step)
+        if n == 0:
+            self.say(f"The boundary moves: step {new_step}.")
         self.play(
             FadeOut(flash), FadeOut(self.point_parts), FadeOut(self.saved),
             self.diagram.restyled(edges=run.weights_at(new_step), max_abs=self.weight_scale, dim=True),
@@ -1719,13 +1860,17 @@ class MLPAutogradScene(LectureScene):
                                      width=6.4, height=1.4, font_size=22)
         self.curves.show_until(start)
         self.place_panel(self.curves)
+        self.say(f"Forward, backward, update: {run.steps - start} more times.")
         self.play(*self.leftovers_out(), FadeIn(self.curves),
                   self.new_caption(f"Forward, backward, update \u2014 {run.steps - start}"
                                    " more times (each drawn state is a real step)"),
                   run_time=FADE_TIME)
         stops = [k for k in self.snapshot_steps if start < k < run.steps] + [run.steps]
         previous = start
-        for k in stops:
+        for n, k in enumerate(stops):
+            if n == len(stops) // 2 and n > 0:
+                trend = "falls" if run.loss_at(run.steps) < run.loss_at(start) else "rises"
+                self.say(f"The loss {trend} and the boundary bends around the moons.")
             seconds = 0.9 + 1.4 * ((k - previous) / run.steps) ** 0.5
             self.diagram.showing = ("weights", k)
             self.play(
@@ -1752,12 +1897,15 @@ class MLPAutogradScene(LectureScene):
             part.shift((result[0][0].get_bottom()[1] - part[0].get_bottom()[1]) * UP)
         result.set_max_width(self.plot.frame.get_width())
         result.next_to(self.status, DOWN, buff=0.3).align_to(self.status, LEFT)
+        self.say(f"After {final} steps: {percent.number:.0f}% of points correct.")
         self.play(FadeIn(result, shift=0.1 * UP),
                   FlashAround(self.status.accuracy_number, color=YELLOW),
                   self.new_caption("Autograd enables efficient training by automatically"
                                    " computing all gradients", color=WHITE, font_size=30),
                   run_time=TRANSFORM_TIME)
         self.final_result = result
+        self.wait(1.5)
+        self.say("Autograd computed every gradient for us.")
         self.wait(3)
 
     # ---- pieces ----
@@ -1907,6 +2055,14 @@ class SummaryScene(LectureScene):
         ("two_gradients", "Each layer computes gradients for BOTH its parameters AND its input"),
         ("reverse", "The backward pass visits nodes in reverse topological order"),
     ]
+    # What the lecturer says as each takeaway appears (short: a row is on for 2 s).
+    SPOKEN = {
+        "chain": "Derivatives of chains multiply.",
+        "graph": "Forward builds the graph.",
+        "cache": "Saved activations feed backward.",
+        "two_gradients": "Each layer: two gradients.",
+        "reverse": "Backward runs in reverse order.",
+    }
 
     def construct(self):
         self.model, self.loss = self.run_example()
@@ -1924,6 +2080,8 @@ class SummaryScene(LectureScene):
         return model, loss
 
     def show_title(self):
+        # What to remember from the whole lecture.
+        self.say("The key takeaways.")
         self.title = self.heading("Automatic Differentiation: Key Takeaways")
         self.play(Write(self.title), run_time=TRANSFORM_TIME)
 
@@ -1944,13 +2102,16 @@ class SummaryScene(LectureScene):
             row[2].next_to(row[1], RIGHT, buff=0.2)
         rows.set_x(0).set_y(-0.25)
         self.rows = rows
-        for row in rows:
+        for row, (icon_kind, sentence) in zip(rows, self.TAKEAWAYS):
+            self.say(self.SPOKEN.get(icon_kind, sentence))
             self.play(FadeIn(row, shift=0.3 * RIGHT), run_time=FADE_TIME)
-            self.wait(1.1)
+            self.wait(1.3)
+        self.mark_poster()
         self.wait(0.6)
 
     def assemble_network(self):
         # The whole story on one small network.
+        self.say("All of it on one small network.")
         self.net = NetworkDiagram(self.model, layer_gap=2.6, neuron_gap=1.0, radius=0.3)
         self.loss_node = ComputationNode(self.loss, "output", "L")
         self.loss_node.remove(self.loss_node.value_label, self.loss_node.grad_label)
@@ -1979,16 +2140,19 @@ class SummaryScene(LectureScene):
     def run_forward_and_backward(self):
         # Values flow forward (neurons light up), gradients flow back (edges recolour).
         inputs, hidden, output = ([v.data for v in layer] for layer in self.model.activations)
+        self.say(f"Forward: values flow in; L = {format_number(self.loss.data)}.")
         self.play(GrowArrow(self.forward_arrow), FadeIn(self.forward_words), run_time=FADE_TIME)
         self.play(self.net.full_forward_flow(run_time=1.4),
                   self.net.restyled(neurons={0: inputs, 1: hidden, 2: output}, run_time=1.4))
         self.play(Indicate(self.loss_node, color=LOSS_COLOR), run_time=0.8)
+        self.say("Backward: gradients flow back.")
         self.play(GrowArrow(self.backward_arrow), FadeIn(self.backward_words), run_time=FADE_TIME)
         self.play(self.net.full_backward_flow(run_time=1.4),
                   self.net.restyled(edges=self.net.edge_values("grad"), run_time=1.4))
 
     def close(self):
         # Where this lives in practice.
+        self.say("This is how PyTorch's autograd works.")
         words = text_label("This is how PyTorch's autograd works!", WHITE, font_size=34)
         words.to_edge(DOWN, buff=0.3)
         self.play(Write(words), run_time=TRANSFORM_TIME)
