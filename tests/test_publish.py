@@ -54,6 +54,14 @@ def test_cues_fit_two_caption_lines():
         assert len(lines) <= 2 and all(len(line) <= LINE_CHARS for line in lines)
 
 
+def test_two_lines_are_balanced_and_do_not_end_on_an_equals_sign():
+    from src.publish.captions import balanced_lines
+    lines = balanced_lines("So the gradient of the loss with respect to w is = -10.5 here")
+    assert len(lines) == 2 and abs(len(lines[0]) - len(lines[1])) <= 12
+    assert not lines[0].endswith("=")
+    assert balanced_lines("Short enough.") == ["Short enough."]
+
+
 def test_vtt_and_srt_round_trip_with_their_own_time_formats():
     cues = beat_cues(BEATS, 3725.5)   # past an hour: hours are written
     vtt, srt = to_vtt(cues), to_srt(cues)

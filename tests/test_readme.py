@@ -78,6 +78,9 @@ COMMANDS = {
     "make video QUALITY=low": "test_make_targets_expand_as_documented",
     'make video QUALITY=low SCENES="ChainRuleScene SummaryScene"': "test_make_targets_expand_as_documented",
     "make frame SCENES=SummaryScene": "test_make_frame_writes_the_last_frame",
+    "make lecture QUALITY=low": "test_make_targets_expand_as_documented + tests/test_lecture_build.py",
+    "make lecture": "test_make_targets_expand_as_documented + tests/test_lecture_build.py",
+    "make lecture QUALITY=low JOBS=1": "test_make_targets_expand_as_documented + tests/test_lecture_build.py",
     "xvfb-run -a .venv/bin/manimgl 01_autograd_visualization.py SummaryScene -w -l": "test_manimgl_writes_a_video",
     "xvfb-run -a .venv/bin/manimgl 01_autograd_visualization.py SummaryScene -w -s": "test_manimgl_writes_the_last_frame",
     "xvfb-run -a .venv/bin/manimgl my_lecture.py BackwardPassOtherNumbers -w -s -l": "test_own_numbers_through_the_manimgl_cli",
@@ -101,14 +104,19 @@ def test_make_targets_expand_as_documented():
         "make video QUALITY=low": "scripts/render.py --quality low",
         'make video QUALITY=low SCENES="ChainRuleScene SummaryScene"':
             "scripts/render.py --quality low --scenes ChainRuleScene SummaryScene",
+        "make lecture QUALITY=low": "-m src.publish.build --quality low",
+        "make lecture": "-m src.publish.build --quality high",
+        "make lecture QUALITY=low JOBS=1": "-m src.publish.build --quality low --jobs 1",
     }
-    env = {k: v for k, v in os.environ.items() if k not in ("QUALITY", "SCENES", "FRAME")}
+    env = {k: v for k, v in os.environ.items() if k not in ("QUALITY", "SCENES", "FRAME", "JOBS")}
     for command, wanted in expected.items():
         argv = ["make", "-n", "-o", ".venv/.installed", *shlex.split(command)[1:]]
         out = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, env=env,
                              stdin=subprocess.DEVNULL, timeout=60)
         assert out.returncode == 0, (command, out.stderr)
         assert wanted in out.stdout, (command, out.stdout)
+        if "lecture" in command and "JOBS" not in command:   # default: one job per core
+            assert "--jobs" not in out.stdout, (command, out.stdout)
     # the scene names the README passes are real scenes, in the lecture's order
     listed = subprocess.run([sys.executable, "scripts/render.py", "--list"], cwd=ROOT,
                             capture_output=True, text=True, timeout=60).stdout.split()
@@ -172,3 +180,12 @@ def test_benchmark_runs_and_agrees():
     result = run(".venv/bin/python benchmarks/engine_vs_micrograd.py", ROOT, timeout=900)
     assert "FAIL" not in result.stdout + result.stderr
     assert re.search(r"max \|ours - micrograd\|.*: (\d\.\d+e[-+]\d+)", result.stdout)
+
+
+def test_every_readme_image_exists_and_is_a_picture():
+    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README)
+    assert images, "the README shows no pictures"
+    for link in images:
+        path = ROOT / link
+        assert path.is_file(), f"README shows {link}, which does not exist"
+        assert png_pixels(path).std() > 5, f"{link} is blank"

@@ -49,6 +49,27 @@ def wrap_lines(text: str, width: int = LINE_CHARS) -> list[str]:
     return lines
 
 
+# A line should not end on a word that leads into the next ("x =", "a +").
+_LEADING = {"=", "+", "-", "−", "×", "·", "*", "/", "of", "the", "a", "an", "to", "is"}
+
+
+def balanced_lines(piece: str, width: int = LINE_CHARS) -> list[str]:
+    """One line if it fits, else the two-line split with the most even
+    lengths that does not leave a leading word ("=", "of"...) at a line end."""
+    words = piece.split()
+    if len(piece) <= width or len(words) < 2:
+        return wrap_lines(piece, width)
+    best = None
+    for i in range(1, len(words)):
+        first, second = " ".join(words[:i]), " ".join(words[i:])
+        if len(first) > width or len(second) > width:
+            continue
+        cost = max(len(first), len(second)) + (20 if words[i - 1].lower() in _LEADING else 0)
+        if best is None or cost < best[0]:
+            best = (cost, [first, second])
+    return best[1] if best else wrap_lines(piece, width)
+
+
 def split_text(text: str) -> list[str]:
     """Pieces of at most two caption lines each, cut at sentence ends first."""
     sentences = [s for s in re.split(r"(?<=[.!?:;])\s+", text.strip()) if s]
@@ -73,7 +94,7 @@ def beat_cues(beats: list[dict], duration: float) -> list[Cue]:
         t = start
         for i, piece in enumerate(pieces):
             stop = end if i == len(pieces) - 1 else t + (end - start) * len(piece) / total
-            cues.append(Cue(round(t, 3), round(stop, 3), "\n".join(wrap_lines(piece))))
+            cues.append(Cue(round(t, 3), round(stop, 3), "\n".join(balanced_lines(piece))))
             t = stop
     return cues
 
