@@ -5,6 +5,8 @@
 #   make frame [SCENES="A B"]          last frame of each scene as PNG, low quality
 #   make lecture [QUALITY=...] [JOBS=N] render stale scenes, then one lecture video with
 #                                      chapters, captions, posters and index.html
+#   make slides [QUALITY=...] [JOBS=N]  make lecture, then slides/: one slide per narration
+#                                      beat as reveal.js HTML (offline) and PowerPoint
 #   make clean                         remove rendered videos and build output (keeps .venv)
 #
 # A second `make test` skips apt and pip: system packages are only installed
@@ -37,7 +39,7 @@ else
 HEADLESS :=
 endif
 
-.PHONY: test video frame lecture sysdeps venv clean
+.PHONY: test video frame lecture slides sysdeps venv clean
 
 sysdeps:
 	@PYTHON=$(PYTHON) bash scripts/system-deps.sh
@@ -62,6 +64,9 @@ frame: $(STAMP)
 
 lecture: $(STAMP)
 	$(VPY) -m src.publish.build --quality $(QUALITY) $(if $(strip $(JOBS)),--jobs $(JOBS))
+
+slides: $(STAMP)
+	$(VPY) -m src.publish.slides --quality $(QUALITY) $(if $(strip $(JOBS)),--jobs $(JOBS))
 
 clean:
 	rm -rf videos build dist *.egg-info .pytest_cache

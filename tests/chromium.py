@@ -291,3 +291,46 @@ class Chromium:
         path = Path(path)
         path.write_bytes(base64.b64decode(data))
         return path
+
+    # -- keyboard and other windows (added for the slide deck's tests) --------
+
+    # key -> (DOM code, Windows virtual key code): the keys a presentation answers to
+    KEYS = {
+        "ArrowRight": ("ArrowRight", 39), "ArrowLeft": ("ArrowLeft", 37),
+        "ArrowDown": ("ArrowDown", 40), "ArrowUp": ("ArrowUp", 38),
+        "PageDown": ("PageDown", 34), "PageUp": ("PageUp", 33),
+        " ": ("Space", 32), "s": ("KeyS", 83), "Escape": ("Escape", 27),
+    }
+
+    def press(self, key: str) -> None:
+        """A real key press (a user gesture) on the focused page: one of KEYS."""
+        code, key_code = self.KEYS[key]
+        text = {"text": key} if len(key) == 1 else {}
+        for kind in ("keyDown", "keyUp"):
+            self.call("Input.dispatchKeyEvent", session=True, type=kind, key=key, code=code,
+                      windowsVirtualKeyCode=key_code, nativeVirtualKeyCode=key_code,
+                      **(text if kind == "keyDown" else {}))
+
+    def page_targets(self) -> list[dict]:
+        """Every open page (tab or popup window) of the browser: targetId, url, title..."""
+        return [t for t in self.call("Target.getTargets")["targetInfos"] if t["type"] == "page"]
+
+    def attached(self, target_id: str):
+        """Context manager: page commands (evaluate, screenshot...) go to another
+        page, e.g. a popup the first page opened, until the block ends."""
+        from contextlib import contextmanager
+
+        @contextmanager
+        def swap():
+            session = self.call("Target.attachToTarget", targetId=target_id, flatten=True)["sessionId"]
+            previous, self.session = self.session, session
+            try:
+                self.call("Runtime.enable", session=True)
+                yield self
+            finally:
+                self.session = previous
+                try:
+                    self.call("Target.detachFromTarget", sessionId=session)
+                except ChromiumError:
+                    pass
+        return swap()

@@ -81,6 +81,8 @@ COMMANDS = {
     "make lecture QUALITY=low": "test_make_targets_expand_as_documented + tests/test_lecture_build.py",
     "make lecture": "test_make_targets_expand_as_documented + tests/test_lecture_build.py",
     "make lecture QUALITY=low JOBS=1": "test_make_targets_expand_as_documented + tests/test_lecture_build.py",
+    "make slides QUALITY=low": "test_make_targets_expand_as_documented + tests/test_slides.py",
+    "make slides": "test_make_targets_expand_as_documented + tests/test_slides.py",
     "xvfb-run -a .venv/bin/manimgl 01_autograd_visualization.py SummaryScene -w -l": "test_manimgl_writes_a_video",
     "xvfb-run -a .venv/bin/manimgl 01_autograd_visualization.py SummaryScene -w -s": "test_manimgl_writes_the_last_frame",
     "xvfb-run -a .venv/bin/manimgl my_lecture.py BackwardPassOtherNumbers -w -s -l": "test_own_numbers_through_the_manimgl_cli",
@@ -107,6 +109,8 @@ def test_make_targets_expand_as_documented():
         "make lecture QUALITY=low": "-m src.publish.build --quality low",
         "make lecture": "-m src.publish.build --quality high",
         "make lecture QUALITY=low JOBS=1": "-m src.publish.build --quality low --jobs 1",
+        "make slides QUALITY=low": "-m src.publish.slides --quality low",
+        "make slides": "-m src.publish.slides --quality high",
     }
     env = {k: v for k, v in os.environ.items() if k not in ("QUALITY", "SCENES", "FRAME", "JOBS")}
     for command, wanted in expected.items():
@@ -115,7 +119,7 @@ def test_make_targets_expand_as_documented():
                              stdin=subprocess.DEVNULL, timeout=60)
         assert out.returncode == 0, (command, out.stderr)
         assert wanted in out.stdout, (command, out.stdout)
-        if "lecture" in command and "JOBS" not in command:   # default: one job per core
+        if ("lecture" in command or "slides" in command) and "JOBS" not in command:   # default: one job per core
             assert "--jobs" not in out.stdout, (command, out.stdout)
     # the scene names the README passes are real scenes, in the lecture's order
     listed = subprocess.run([sys.executable, "scripts/render.py", "--list"], cwd=ROOT,
