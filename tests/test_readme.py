@@ -163,9 +163,12 @@ def test_own_numbers_through_the_manimgl_cli(tmp_path):
 
 def test_every_picture_the_readme_shows_exists():
     pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README)
-    assert len(pictures) == 7  # the last frame of every scene
+    # the last frame of every scene, and the lecture's contact sheet
+    assert len(pictures) == 8 and "docs/images/lecture_contact_sheet.png" in pictures
     missing = [p for p in pictures if not (ROOT / p).is_file()]
     assert not missing, f"README shows pictures that are not in the repository: {missing}"
+    blank = [p for p in pictures if png_pixels(ROOT / p).std() < 5]
+    assert not blank, f"README shows blank pictures: {blank}"
 
 
 def test_engine_example_prints_what_it_says():
@@ -185,11 +188,3 @@ def test_benchmark_runs_and_agrees():
     assert "FAIL" not in result.stdout + result.stderr
     assert re.search(r"max \|ours - micrograd\|.*: (\d\.\d+e[-+]\d+)", result.stdout)
 
-
-def test_every_readme_image_exists_and_is_a_picture():
-    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README)
-    assert images, "the README shows no pictures"
-    for link in images:
-        path = ROOT / link
-        assert path.is_file(), f"README shows {link}, which does not exist"
-        assert png_pixels(path).std() > 5, f"{link} is blank"
