@@ -65,26 +65,10 @@ from src.visualization import (  # noqa: E402
     DecisionBoundaryPlot, TrainingCurves, TrainingStatus, class_color,
     parameter_backing, tag_labels,
 )
-
-
-def chain_rule_caption(graph: ComputationGraph, step, index: int) -> VGroup:
-    """dL/d(input) = dL/d(node) * d(node)/d(input) = (upstream)(local) = added."""
-    names = graph.names
-    node, contribution = step.node, step.contributions[index]
-    root = tex_name(names[graph.root])
-    node_name, input_name = tex_name(names[node]), tex_name(names[contribution.input])
-    symbolic = math_label(
-        rf"\frac{{\partial {root}}}{{\partial {input_name}}}"
-        rf" = \frac{{\partial {root}}}{{\partial {node_name}}}"
-        rf"\cdot \frac{{\partial {node_name}}}{{\partial {input_name}}}"
-        rf" = \frac{{\partial {root}}}{{\partial {node_name}}} \cdot"
-        rf" {local_rule(node, index, names, tex=True)}"
-    )
-    numeric = VGroup(
-        math_label(rf"= ({tex_number(step.upstream)}) \cdot ({tex_number(contribution.local)}) ="),
-        math_label(tex_number(contribution.added), GRADIENT_COLOR),
-    ).arrange(RIGHT, buff=0.15)
-    return caption_rows(symbolic, numeric)
+from src.visualization.graph_beats import (  # noqa: E402
+    chain_rule_caption, operation_equation, operation_sentence, rule_card, rule_sentence,
+    step_sentence,
+)
 
 
 # --------------------------------------------------------------------------
@@ -575,68 +559,21 @@ class ComputationGraphScene(LectureScene):
 
     def operation_sentence(self, value: Value) -> str:
         """What the lecturer says as an operation runs: it records a node."""
-        names = self.graph.names
-        inputs = [names[v] for v in value.inputs]
-        if value.op == "*" and len(inputs) == 2:
-            action = f"Multiplying {inputs[0]} by {inputs[1]}"
-        elif value.op == "+" and len(inputs) == 2:
-            action = f"Adding {inputs[1]} to {inputs[0]}"
-        elif value.op == "**" and value.exponent == 2:
-            action = f"Squaring {inputs[0]}"
-        else:
-            action = f"Applying {value.op} to {', '.join(inputs)}"
-        return f"{action} creates node {names[value]} = {format_number(value.data)}."
+        return operation_sentence(value, self.graph.names)
 
     def rule_sentence(self, value: Value, step) -> str:
         """The stored backward rule of one operation, in words and numbers."""
-        names = self.graph.names
-        local = [format_number(c.local) for c in step.contributions]
-        if value.op == "+":
-            return f"A sum's local derivatives are {' and '.join(local)}."
-        if value.op == "*":
-            return f"A product's local derivatives: {' and '.join(local)}."
-        if value.op == "**" and value.exponent == 2:
-            return f"For the square it is twice {names[value.inputs[0]]}: {local[0]}."
-        return f"The {value.op} node stores its local derivatives: {', '.join(local)}."
+        return rule_sentence(value, step, self.graph.names)
 
     def operation_caption(self, value: Value):
-        names = self.graph.names
-        inputs = [tex_name(names[v]) for v in value.inputs]
-        numbers = [tex_number(v.data) for v in value.inputs]
-        symbol = {"*": r"\cdot", "+": "+", "-": "-", "/": "/"}.get(value.op)
-        if value.op == "**" and value.exponent is not None:
-            symbolic = rf"{inputs[0]}^{{{tex_number(value.exponent)}}}"
-            numeric = rf"({numbers[0]})^{{{tex_number(value.exponent)}}}"
-        elif symbol is not None and len(inputs) == 2:
-            symbolic = f" {symbol} ".join(inputs)
-            numeric = f" {symbol} ".join(f"({n})" if n.startswith("-") else n for n in numbers)
-        else:
-            symbolic = rf"\mathrm{{{value.op}}}({', '.join(inputs)})"
-            numeric = rf"\mathrm{{{value.op}}}({', '.join(numbers)})"
-        caption = math_label(
-            rf"{tex_name(names[value])} = {symbolic} = {numeric} = {tex_number(value.data)}")
+        caption = math_label(operation_equation(value, self.graph.names))
         caption.set_height(0.42).set_max_width(13)
         caption.to_edge(DOWN, buff=0.35)
         return caption
 
     def rule_card(self, value: Value, step) -> VGroup:
-        """The op's stored local derivatives, each with the number it needs."""
-        names = self.graph.names
-        out = tex_name(names[value])
-        rows = VGroup()
-        for index, contribution in enumerate(step.contributions):
-            inp = tex_name(names[value.inputs[index]])
-            rule = local_rule(value, index, names, tex=True)
-            row = math_label(
-                rf"\partial {out} / \partial {inp} = {rule}"
-                + ("" if rule == tex_number(contribution.local) else
-                   rf" = {tex_number(contribution.local)}"))
-            row.set_height(0.3)
-            rows.add(row)
-        rows.arrange(DOWN, aligned_edge=LEFT, buff=0.15)
-        frame = SurroundingRectangle(rows, buff=0.15)
-        frame.set_stroke(OPERATION_COLOR, 2).set_fill(OPERATION_COLOR, 0.12)
-        card = VGroup(frame, rows)
+        """The op's stored local derivatives, under its diamond, above the caption."""
+        card = rule_card(value, step, self.graph.names)
         op = self.graph.op_node(value)
         card.next_to(self.graph, DOWN, buff=0.25)
         card.set_x(op.get_x())
@@ -1596,9 +1533,7 @@ class BackwardPassScene(LectureScene):
 
     def step_sentence(self, step, contribution) -> str:
         """One chain-rule product in words: upstream times local, for an input."""
-        name = self.graph.names[contribution.input]
-        return (f"{name}: upstream {format_number(step.upstream)} times local"
-                f" {format_number(contribution.local)} = {format_number(contribution.added)}.")
+        return step_sentence(step, contribution, self.graph.names)
 
     def make_caption(self, mobject):
         """Captions sit under the forward code while the code is shown,

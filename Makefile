@@ -7,6 +7,9 @@
 #                                      chapters, captions, posters and index.html
 #   make slides [QUALITY=...] [JOBS=N]  make lecture, then slides/: one slide per narration
 #                                      beat as reveal.js HTML (offline) and PowerPoint
+#   make explain EXPR="tanh(x*w + b)" VALUES="x=2 w=-1.5 b=0.5" [QUALITY=...]
+#                                      your own expression's graph and backward pass
+#                                      as videos/explain/<slug>.mp4
 #   make clean                         remove rendered videos and build output (keeps .venv)
 #
 # A second `make test` skips apt and pip: system packages are only installed
@@ -24,6 +27,8 @@ QUALITY ?= high
 SCENES  ?=
 FRAME   ?=
 JOBS    ?=
+EXPR    ?=
+VALUES  ?=
 PYTEST_ARGS ?=
 
 # torch is a test oracle only: pin the CPU build. This machine's pip
@@ -39,7 +44,7 @@ else
 HEADLESS :=
 endif
 
-.PHONY: test video frame lecture slides sysdeps venv clean
+.PHONY: test video frame lecture slides explain sysdeps venv clean
 
 sysdeps:
 	@PYTHON=$(PYTHON) bash scripts/system-deps.sh
@@ -67,6 +72,10 @@ lecture: $(STAMP)
 
 slides: $(STAMP)
 	$(VPY) -m src.publish.slides --quality $(QUALITY) $(if $(strip $(JOBS)),--jobs $(JOBS))
+
+explain: $(STAMP)
+	@test -n "$(EXPR)" || { echo 'usage: make explain EXPR="tanh(x*w + b)" VALUES="x=2 w=-1.5 b=0.5" [QUALITY=low]' >&2; exit 2; }
+	$(VPY) -m src.explain '$(EXPR)' $(VALUES) --quality $(QUALITY)
 
 clean:
 	rm -rf videos build dist *.egg-info .pytest_cache

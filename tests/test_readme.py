@@ -83,6 +83,9 @@ COMMANDS = {
     "make lecture QUALITY=low JOBS=1": "test_make_targets_expand_as_documented + tests/test_lecture_build.py",
     "make slides QUALITY=low": "test_make_targets_expand_as_documented + tests/test_slides.py",
     "make slides": "test_make_targets_expand_as_documented + tests/test_slides.py",
+    'make explain EXPR="tanh(x*w + b)" VALUES="x=2 w=-1.5 b=0.5" QUALITY=low': "test_explain_commands_write_videos",
+    '.venv/bin/python -m src.explain "x*x + x" x=3 --quality low': "test_explain_commands_write_videos",
+    "xvfb-run -a .venv/bin/manimgl my_expression.py SharedInput -w -s -l": "test_own_expression_through_the_manimgl_cli",
     "xvfb-run -a .venv/bin/manimgl 01_autograd_visualization.py SummaryScene -w -l": "test_manimgl_writes_a_video",
     "xvfb-run -a .venv/bin/manimgl 01_autograd_visualization.py SummaryScene -w -s": "test_manimgl_writes_the_last_frame",
     "xvfb-run -a .venv/bin/manimgl my_lecture.py BackwardPassOtherNumbers -w -s -l": "test_own_numbers_through_the_manimgl_cli",
@@ -161,10 +164,39 @@ def test_own_numbers_through_the_manimgl_cli(tmp_path):
     assert image.std() > 5
 
 
+def test_explain_commands_write_videos():
+    """Both explain commands render as written, with captions, from the project root."""
+    written = {
+        "make explain": ROOT / "videos" / "explain" / "tanh-x-mul-w-plus-b__x2_w-1.5_b0.5.mp4",
+        "src.explain": ROOT / "videos" / "explain" / "x-mul-x-plus-x__x3.mp4",
+    }
+    for key, video in written.items():
+        command = next(c for c in bash_commands() if key in c)
+        before = video.stat().st_mtime_ns if video.exists() else None
+        run(command, ROOT)
+        assert video.is_file() and video.stat().st_mtime_ns != before, command
+        assert video.with_suffix(".vtt").read_text().startswith("WEBVTT"), command
+    # Bad input: one line naming the problem, a non-zero exit, no video.
+    bad = subprocess.run(["make", "-s", "explain", "EXPR=log(x)", "VALUES=x=-1", "QUALITY=low"],
+                         cwd=ROOT, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                         timeout=300)
+    assert bad.returncode != 0 and "log" in bad.stderr and "Traceback" not in bad.stderr
+    assert not list((ROOT / "videos" / "explain").glob("log-x*"))
+
+
+def test_own_expression_through_the_manimgl_cli(tmp_path):
+    project = scratch_project(tmp_path)
+    (project / "my_expression.py").write_text(python_block("# my_expression.py"))
+    command = next(c for c in bash_commands() if "my_expression.py" in c)
+    run(command, project)
+    assert png_pixels(project / "videos" / "SharedInput.png").std() > 5
+
+
 def test_every_picture_the_readme_shows_exists():
     pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README)
-    # the last frame of every scene, and the lecture's contact sheet
-    assert len(pictures) == 8 and "docs/images/lecture_contact_sheet.png" in pictures
+    # the last frame of every scene, the lecture's contact sheet, an explainer frame
+    assert len(pictures) == 9 and "docs/images/lecture_contact_sheet.png" in pictures
+    assert "docs/images/explain_tanh_neuron.png" in pictures
     missing = [p for p in pictures if not (ROOT / p).is_file()]
     assert not missing, f"README shows pictures that are not in the repository: {missing}"
     blank = [p for p in pictures if png_pixels(ROOT / p).std() < 5]
