@@ -25,6 +25,7 @@ from pathlib import Path
 from manimlib import InteractiveScene
 
 from src.publish.captions import beat_cues, to_vtt
+from src.visualization.render_speed import FastRenderMixin
 from src.visualization.style import title_text
 
 __all__ = ["LectureScene", "narration_path"]
@@ -35,7 +36,7 @@ def narration_path(movie: str | Path) -> Path:
     return movie.with_name(movie.stem + ".narration.json")
 
 
-class LectureScene(InteractiveScene):
+class LectureScene(FastRenderMixin, InteractiveScene):
     """A scene of the lecture: narrated beats, a poster moment, a title."""
 
     def setup(self):
