@@ -90,6 +90,9 @@ COMMANDS = {
     "xvfb-run -a .venv/bin/manimgl 01_autograd_visualization.py SummaryScene -w -s": "test_manimgl_writes_the_last_frame",
     "xvfb-run -a .venv/bin/manimgl my_lecture.py BackwardPassOtherNumbers -w -s -l": "test_own_numbers_through_the_manimgl_cli",
     ".venv/bin/python benchmarks/engine_vs_micrograd.py": "test_benchmark_runs_and_agrees",
+    ".venv/bin/python benchmarks/render_speed.py": "test_render_benchmark_measures_both_qualities",
+    ".venv/bin/python benchmarks/render_speed.py --scene SummaryScene --qualities low --check-frames":
+        "test_render_benchmark_finds_identical_frames",
 }
 
 
@@ -220,3 +223,19 @@ def test_benchmark_runs_and_agrees():
     assert "FAIL" not in result.stdout + result.stderr
     assert re.search(r"max \|ours - micrograd\|.*: (\d\.\d+e[-+]\d+)", result.stdout)
 
+
+def test_render_benchmark_measures_both_qualities():
+    """The README's render-speed figures come from this command: it must run as written."""
+    command = next(c for c in bash_commands() if c.endswith("benchmarks/render_speed.py"))
+    out = run(command, ROOT, timeout=1800).stdout
+    for quality in ("480p", "1080p"):
+        for mode in ("fast", "stock"):
+            assert re.search(rf"{quality} {mode}\s+1\s+[\d.]+ s", out), (quality, mode, out)
+    assert "2 cores" in out or "cores" in out
+
+
+def test_render_benchmark_finds_identical_frames():
+    command = next(c for c in bash_commands() if "--check-frames" in c)
+    out = run(command, ROOT, timeout=900).stdout
+    match = re.search(r"raw frames fast vs stock: identical \((\d+) of (\d+) frames equal\)", out)
+    assert match and match.group(1) == match.group(2) and int(match.group(1)) > 600, out
