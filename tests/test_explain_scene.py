@@ -9,7 +9,7 @@ end: every node shows its engine value and gradient (the leaves' gradients
 also equal torch's), the code's value column shows the running totals, the
 check table shows the engine's and numerical_grad's numbers; the narration
 has enough beats, each readable.
-A few runs take ~5-10 s each, so the examples are few (EXPLAIN_EXAMPLES=40
+Each run takes ~5-10 s, so CI draws 10 random expressions (EXPLAIN_EXAMPLES=40
 for a longer hunt).
 """
 from __future__ import annotations
@@ -186,7 +186,7 @@ def legible(text: str, values: dict) -> bool:
 
 
 # EXPLAIN_EXAMPLES=40 for a longer hunt (about 8 s per example)
-@settings(max_examples=int(os.environ.get("EXPLAIN_EXAMPLES", "4")), deadline=None,
+@settings(max_examples=int(os.environ.get("EXPLAIN_EXAMPLES", "10")), deadline=None,
           suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
 @given(expressions(max_leaves=4), st.lists(st.sampled_from(VALUE_GRID), min_size=3, max_size=3))
 def test_random_expressions(text, numbers):
