@@ -149,6 +149,8 @@ def render_jobs(jobs: list[SceneJob], scene_file: Path, quality: str, workers: i
         job.elapsed = time.monotonic() - job.started
         job.ok = ok
         if ok:
+            done, total = job.frames
+            job.frames = (total or done, total)   # the bar's last refresh may be missed
             freshness.write_stamp(job.movie, job.inputs, render_seconds=round(job.elapsed, 1),
                                   rendered=datetime.now(timezone.utc).isoformat(timespec="seconds"))
             done, _total = job.frames
