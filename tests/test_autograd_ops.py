@@ -407,6 +407,11 @@ def test_random_composite_expression_matches_torch(program):
     assume(all(math.isfinite(g) for g in tgrads))
     # Keep magnitudes where float64 still has digits to spare.
     assume(all(abs(t.item()) < 1e100 and abs(g) < 1e100 for t, g in zip(tnodes, tgrads)))
+    # sin and cos of an argument whose last bit is worth more than a period
+    # (|x| > 2**50) are noise: one ulp apart, torch and Python differ by O(1),
+    # beyond what a first-order error bound can describe. Seen: cos(3.9e88).
+    assume(all(abs(tnodes[args[0]].item()) < 2.0 ** 50
+               for op, args in steps if op in ("sin", "cos")))
 
     nodes = run_program(leaves, steps, Value)
     root = nodes[-1]
