@@ -272,6 +272,16 @@ def summary(jobs: dict[str, SceneJob | None], folder: Path, scenes: list[str]) -
                      for row in rows)
 
 
+def lecture_scenes(scene_file: Path) -> list[str]:
+    """The scenes of `scene_file` in plan order; BuildError if there are none."""
+    if not scene_file.is_file():
+        raise BuildError(f"scene file {scene_file} not found")
+    scenes = find_scenes(scene_file)
+    if not scenes:
+        raise BuildError(f"no scenes found in {scene_file.name}")
+    return scenes
+
+
 def parse_args(argv):
     parser = argparse.ArgumentParser(
         description="Render what is stale and package the lecture (video with chapters, "
@@ -293,12 +303,10 @@ def main(argv=None) -> int:
         print(f"error: JOBS must be 1 or more, not {args.jobs}", file=sys.stderr)
         return 2
     scene_file = args.file.resolve()
-    if not scene_file.is_file():
-        print(f"error: scene file {scene_file} not found", file=sys.stderr)
-        return 2
-    scenes = find_scenes(scene_file)
-    if not scenes:
-        print(f"error: no scenes found in {scene_file.name}", file=sys.stderr)
+    try:
+        scenes = lecture_scenes(scene_file)
+    except BuildError as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
     out_dir = args.out_dir.resolve()
     folder = lecture_folder(args.quality, out_dir)

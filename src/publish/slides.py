@@ -56,7 +56,7 @@ from pathlib import Path
 
 from src.publish import build
 from src.publish.assemble import AssemblyError, _run, probe
-from src.publish.render import DEFAULT_SCENE_FILE, QUALITY_FLAGS, VIDEOS, find_scenes
+from src.publish.render import DEFAULT_SCENE_FILE, QUALITY_FLAGS, VIDEOS
 
 SLIDES = "slides"
 CLIPS = "clips"
@@ -587,13 +587,10 @@ def main(argv=None) -> int:
         code = build.main(forwarded)
         if code:
             return code
-    scene_file = args.file.resolve()
-    if not scene_file.is_file():
-        print(f"error: scene file {scene_file} not found", file=sys.stderr)
-        return 2
-    scenes = find_scenes(scene_file)
-    if not scenes:
-        print(f"error: no scenes found in {scene_file.name}", file=sys.stderr)
+    try:
+        scenes = build.lecture_scenes(args.file.resolve())
+    except build.BuildError as error:
+        print(f"error: {error}", file=sys.stderr)
         return 2
     folder = build.lecture_folder(args.quality, args.out_dir.resolve())
     started = time.monotonic()
