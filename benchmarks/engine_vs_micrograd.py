@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib.util
 import platform
 import random
 import statistics
@@ -99,8 +100,12 @@ def flat_params(layers) -> list:
     return [p for layer in layers for w, b in layer for p in (*w, b)]
 
 
-def train_steps(V, flat, X, y, steps, timer=None):
-    """`steps` full-batch SGD steps; returns the loss at each step."""
+def train_steps(V, flat, X, y, steps, timer=None, phases=None):
+    """`steps` full-batch SGD steps; returns the loss at each step.
+
+    `timer` collects each step's time; `phases` each step's (forward,
+    backward) times, backward meaning `loss.backward()` alone.
+    """
     layers = build_params(V, flat)
     params = flat_params(layers)
     losses = []
@@ -109,12 +114,16 @@ def train_steps(V, flat, X, y, steps, timer=None):
         loss = loss_of(V, layers, X, y)
         for p in params:
             p.grad = 0.0
+        tb = time.perf_counter()
         loss.backward()
+        te = time.perf_counter()
         for p in params:
             p.data -= LR * p.grad
         t1 = time.perf_counter()
         if timer is not None:
             timer.append(t1 - t0)
+        if phases is not None:
+            phases.append((tb - t0, te - tb))
         losses.append(loss.data)
         del loss  # drop the graph before the next step, in both engines
     return losses
@@ -188,11 +197,38 @@ def memory_pass(V, flat, X, y, count):
     return peak, graph_bytes, nodes
 
 
+def load_engine(path: str):
+    """The `Value` class of another copy of src/autograd.py (e.g. an older one)."""
+    spec = importlib.util.spec_from_file_location("baseline_autograd", path)
+    if spec is None or not path.endswith(".py"):
+        raise SystemExit(f"--baseline needs a .py file (a copy of src/autograd.py), got {path!r}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.Value
+
+
+def phase_table(variants, flat, X, y, reps, steps) -> None:
+    """Forward and backward medians per engine, runs interleaved."""
+    phases = {name: [] for name, _ in variants}
+    for _ in range(reps):
+        for name, V in variants:
+            train_steps(V, flat, X, y, steps, phases=phases[name])
+    print(f"{'phase medians (ms)':<28}{'forward':>10}{'backward':>10}")
+    for name, _ in variants:
+        fwd = statistics.median(f for f, _ in phases[name])
+        bwd = statistics.median(b for _, b in phases[name])
+        print(f"{name:<28}{1e3 * fwd:>10.2f}{1e3 * bwd:>10.2f}")
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=7, help="interleaved runs per engine")
     ap.add_argument("--steps", type=int, default=5, help="SGD steps per run")
+    ap.add_argument("--baseline", metavar="AUTOGRAD_PY",
+                    help="also time another copy of src/autograd.py side by side, "
+                         "e.g. an older commit's: git show 1f83817:src/autograd.py > /tmp/old.py")
     args = ap.parse_args(argv)
+    baseline = load_engine(args.baseline) if args.baseline else None
 
     X, y = make_moons(N_POINTS, NOISE, DATA_SEED)
     flat = initial_weights()
@@ -279,8 +315,21 @@ def main(argv=None) -> int:
               f"{held / 1e6:>9.2f} MB{held / nodes:>8.0f} B")
     print(f"memory ratio (micrograd / ours, peak per node): {mem_micro[0] / mem_ours[0]:.2f}x")
     print()
-    target = 3.0
+    target = 10.0
     print(f"target >= {target:.0f}x faster: {'met' if ratio >= target else 'NOT met'}")
+
+    if baseline is not None:
+        # The same training run on both copies of the engine, checked and
+        # timed phase by phase (interleaved): does backward() stay as fast?
+        old = train_steps(baseline, flat, X, y, args.steps)
+        gap = max(abs(a - b) for a, b in zip(ours, old))
+        print()
+        print(f"baseline engine {args.baseline}: max |loss difference| {gap:.3e}")
+        if not gap <= TOL:
+            print(f"FAIL: the baseline engine disagrees by more than {TOL:g}", file=sys.stderr)
+            return 1
+        phase_table([("ours (this engine)", OurValue), ("baseline engine", baseline)],
+                    flat, X, y, args.reps, args.steps)
     return 0
 
 
