@@ -36,6 +36,7 @@ __all__ = [
     "BackwardStep",
     "Contribution",
     "no_grad",
+    "enable_grad",
     "grad",
     "is_grad_enabled",
     "numerical_grad",
@@ -48,6 +49,8 @@ __all__ = [
 
 def _as_float(x, what: str = "Value()") -> float:
     """Return `x` as a finite float, or say clearly why it cannot be one."""
+    if type(x) is float and x - x == 0.0:  # the common case: a finite float
+        return x
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(
             f"{what} expects a finite real number (int or float), "
@@ -220,6 +223,17 @@ def no_grad() -> Iterator[None]:
     Not thread-aware: the switch is global to the process.
     """
     with _grad_mode(False):
+        yield
+
+
+@contextmanager
+def enable_grad() -> Iterator[None]:
+    """Record operations again, even inside a `no_grad()` block.
+
+    For code that must build a graph whatever its caller chose, such as a
+    checkpoint recomputing its segment during backward (`torch.enable_grad`).
+    """
+    with _grad_mode(True):
         yield
 
 
@@ -438,30 +452,36 @@ class Value:
 
         Deterministic: operands are explored in the order they were written.
         Iterative (an explicit stack instead of recursion), so a graph of any
-        depth works. A node is expanded the first time it reaches the top of
-        the stack and placed in the order the second time, when everything
-        above it, its inputs and theirs, has been placed.
+        depth works. Each stack entry is a node and a flag: False means
+        "explore its inputs", True means "its inputs are placed, place it".
+        The flags live in a second list so no tuple is made per entry.
         """
-        order, expanded, placed = [], set(), set()
-        stack = [self]
-        while stack:
-            node = stack[-1]
-            if node in expanded:
-                stack.pop()
-                if node not in placed:
-                    placed.add(node)
-                    order.append(node)
+        order, seen = [], set()
+        nodes, inputs_done = [self], [False]
+        while nodes:
+            node = nodes.pop()
+            if inputs_done.pop():
+                order.append(node)
                 continue
-            expanded.add(node)
+            if node in seen:
+                continue
+            seen.add(node)
+            nodes.append(node)
+            inputs_done.append(True)
             # Push operands last-to-first so the first one is explored first.
             if node._rest is not None:
-                stack.extend(inp for inp in reversed(node._rest) if inp not in expanded)
+                for inp in reversed(node._rest):
+                    if inp not in seen:
+                        nodes.append(inp)
+                        inputs_done.append(False)
             b = node._b
-            if b is not None and b not in expanded:
-                stack.append(b)
+            if b is not None and b not in seen:
+                nodes.append(b)
+                inputs_done.append(False)
             a = node._a
-            if a is not None and a not in expanded:
-                stack.append(a)
+            if a is not None and a not in seen:
+                nodes.append(a)
+                inputs_done.append(False)
         return order
 
     def _adjoints(self, order: list) -> None:
