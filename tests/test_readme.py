@@ -90,6 +90,8 @@ COMMANDS = {
     "xvfb-run -a .venv/bin/manimgl 01_autograd_visualization.py SummaryScene -w -s": "test_manimgl_writes_the_last_frame",
     "xvfb-run -a .venv/bin/manimgl my_lecture.py BackwardPassOtherNumbers -w -s -l": "test_own_numbers_through_the_manimgl_cli",
     ".venv/bin/python benchmarks/engine_vs_micrograd.py": "test_benchmark_runs_and_agrees",
+    ".venv/bin/python benchmarks/forward_vs_reverse.py": "test_forward_vs_reverse_benchmark_runs_as_written",
+    ".venv/bin/python benchmarks/checkpointing.py": "test_checkpointing_benchmark_runs_as_written",
     ".venv/bin/python benchmarks/render_speed.py": "test_render_benchmark_measures_both_qualities",
     ".venv/bin/python benchmarks/render_speed.py --scene SummaryScene --qualities low --check-frames":
         "test_render_benchmark_finds_identical_frames",
@@ -206,14 +208,48 @@ def test_every_picture_the_readme_shows_exists():
     assert not blank, f"README shows blank pictures: {blank}"
 
 
-def test_engine_example_prints_what_it_says():
-    code = python_block("from src.autograd import Value")
+def engine_section_blocks() -> list:
+    """The python blocks of the README's "## The engine" section."""
+    section = re.search(r"^## The engine\n(.*?)(?=^## )", README, re.S | re.M).group(1)
+    return [body for lang, body in fenced_blocks(section) if lang == "python"]
+
+
+def engine_section_outputs() -> list:
+    """(python block, the ```text block right after it or None), in the engine section."""
+    section = re.search(r"^## The engine\n(.*?)(?=^## )", README, re.S | re.M).group(1)
+    pairs = []
+    for m in re.finditer(r"```python\n(.*?)```\n(?:\n```text\n(.*?)```)?", section, re.S):
+        pairs.append((m.group(1), m.group(2)))
+    return pairs
+
+
+def promised_lines(code: str) -> list:
+    """What `print(...)  # text` lines say they print, in order."""
+    return [m.group(1).strip() for m in re.finditer(r"^\s*print\(.*\)\s+#\s*(.+)$", code, re.M)]
+
+
+def test_engine_section_has_snippets_that_promise_output():
+    blocks = engine_section_blocks()
+    assert len(blocks) >= 6, "the engine section shows each idea in a few lines of code"
+    assert all(promised_lines(code) for code in blocks), "every snippet says what it prints"
+
+
+@pytest.mark.parametrize("index", range(len(engine_section_blocks())))
+def test_engine_snippet_prints_what_it_says(index, monkeypatch):
+    """Each snippet runs from the project root and prints, line for line, what its comments say."""
+    code = engine_section_blocks()[index]
+    monkeypatch.chdir(ROOT)
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
-    first = out.getvalue().splitlines()[0]
-    promised = re.search(r"print\(L\.data.*?#\s*(.+)", code).group(1).strip()
-    assert first == promised
+        exec(compile(code, f"README.md (engine snippet {index + 1})", "exec"), {"__name__": "readme"})
+    printed = [line.strip() for line in out.getvalue().splitlines()]
+    position = 0
+    for promise in promised_lines(code):
+        assert promise in printed[position:], (promise, printed)
+        position = printed.index(promise, position) + 1
+    shown = dict(engine_section_outputs()).get(code)
+    if shown is not None:  # a ```text block under the snippet shows its output verbatim
+        assert shown in out.getvalue(), (shown, out.getvalue())
 
 
 def test_benchmark_runs_and_agrees():
@@ -222,6 +258,24 @@ def test_benchmark_runs_and_agrees():
     result = run(".venv/bin/python benchmarks/engine_vs_micrograd.py", ROOT, timeout=900)
     assert "FAIL" not in result.stdout + result.stderr
     assert re.search(r"max \|ours - micrograd\|.*: (\d\.\d+e[-+]\d+)", result.stdout)
+
+
+def test_forward_vs_reverse_benchmark_runs_as_written():
+    out = run(".venv/bin/python benchmarks/forward_vs_reverse.py", ROOT, timeout=600).stdout
+    assert "crossover (a): reverse mode is faster from n =" in out
+    assert "crossover (b):" in out
+    assert re.search(r"^\|?\s*2048\b", out, re.M), out[-2000:]
+
+
+def test_checkpointing_benchmark_runs_as_written():
+    out = run(".venv/bin/python benchmarks/checkpointing.py", ROOT, timeout=600).stdout
+    assert "the notes' claims, measured:" in out
+    assert re.search(r"max relative difference [\d.e+-]+ \(tolerance 1e-12\)", out), out[-2000:]
+
+
+def test_engine_section_text_blocks_belong_to_a_snippet():
+    pairs = engine_section_outputs()
+    assert any(shown for _, shown in pairs), "the gradient-flow table is shown under its snippet"
 
 
 def test_render_benchmark_measures_both_qualities():
