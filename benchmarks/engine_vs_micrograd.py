@@ -203,8 +203,12 @@ def load_engine(path: str):
     if spec is None or not path.endswith(".py"):
         raise SystemExit(f"--baseline needs a .py file (a copy of src/autograd.py), got {path!r}")
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.Value
+    try:
+        spec.loader.exec_module(module)
+        return module.Value
+    except Exception as exc:  # any failure: say which file and why, then stop
+        raise SystemExit(f"--baseline {path}: cannot load a Value class from it "
+                         f"({type(exc).__name__}: {exc})") from None
 
 
 def phase_table(variants, flat, X, y, reps, steps) -> None:
