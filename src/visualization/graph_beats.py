@@ -124,13 +124,17 @@ def chain_rule_caption(graph, step, index: int) -> VGroup:
     node, contribution = step.node, step.contributions[index]
     root = tex_name(names[graph.root])
     node_name, input_name = tex_name(names[node]), tex_name(names[contribution.input])
-    symbolic = math_label(
-        rf"\frac{{\partial {root}}}{{\partial {input_name}}}"
-        rf" = \frac{{\partial {root}}}{{\partial {node_name}}}"
-        rf"\cdot \frac{{\partial {node_name}}}{{\partial {input_name}}}"
-        rf" = \frac{{\partial {root}}}{{\partial {node_name}}} \cdot"
-        rf" {local_rule(node, index, names, tex=True)}"
-    )
+    lhs = rf"\frac{{\partial {root}}}{{\partial {input_name}}}"
+    upstream = rf"\frac{{\partial {root}}}{{\partial {node_name}}}"
+    rule = local_rule(node, index, names, tex=True)
+    if node is graph.root:
+        # The local factor would read d root / d input, the same symbol as the
+        # total on the left: write the rule itself instead.
+        symbolic = math_label(rf"{lhs} = {upstream} \cdot {rule}")
+    else:
+        symbolic = math_label(
+            rf"{lhs} = {upstream} \cdot \frac{{\partial {node_name}}}{{\partial {input_name}}}"
+            rf" = {upstream} \cdot {rule}")
     numeric = VGroup(
         math_label(rf"= ({tex_number(step.upstream)}) \cdot ({tex_number(contribution.local)}) ="),
         math_label(tex_number(contribution.added), GRADIENT_COLOR),
