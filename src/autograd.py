@@ -656,10 +656,15 @@ def _dv_pow_const(node):
 
 
 def _dv_pow(node):
-    d_base, d_exp = _d_pow(node)  # raises where the derivative is undefined
+    _d_pow(node)  # raises where the first derivative is undefined
     x, y = node._a, node._b
-    return (0.0 if y.data == 0 else y * x ** (y - 1.0),
-            0.0 if d_exp == 0.0 and x.data == 0 else node * x.log())
+    # d/dx = y x^(y-1) as a Value even at y = 0, where it is 0 but its
+    # derivative by y is 1/x (PyTorch's masked formula gives 0 there). Only
+    # at x = 0 is it a plain 0: x^(y-1) is undefined for y < 1.
+    d_base = 0.0 if x.data == 0 and y.data == 0 else y * x ** (y - 1.0)
+    # d/dy = x^y log x; at x = 0 (y >= 0) x^y is flat in y: a plain 0.
+    d_exp = 0.0 if x.data == 0 else node * x.log()
+    return (d_base, d_exp)
 
 
 def _dv_tanh(node):

@@ -128,6 +128,20 @@ def test_third_derivative_of_every_unary_function_matches_torch():
             assert close(ours, d.item(), rel=1e-12, abs_=1e-12), (f, order)
 
 
+def test_mixed_partial_of_x_to_the_y_at_y_zero_is_one_over_x():
+    # d/dx x^y = y x^(y-1) is 0 at y = 0, but its slope in y is x^(y-1) = 1/x.
+    # (torch masks the y = 0 case with `where` and reports 0 here.)
+    x, y = Value(2.0), Value(0.0)
+    dx = grad(x ** y, x, create_graph=True)
+    assert dx.data == 0.0
+    assert [g.data for g in grad(dx, [x, y])] == [0.0, 0.5]
+    # Near y = 0 torch agrees, and the value is continuous in y.
+    tx, ty = T(2.0), T(1e-9)
+    (tdx,) = torch.autograd.grad(tx ** ty, tx, create_graph=True)
+    (tdxy,) = torch.autograd.grad(tdx, ty)
+    assert close(tdxy.item(), 0.5, rel=1e-8)
+
+
 def test_relu_has_zero_second_derivative():
     assert nth_derivative(lambda v: v.relu() * 3.0, 1.0, 2) == 0.0
 
