@@ -90,6 +90,9 @@ COMMANDS = {
     "xvfb-run -a .venv/bin/manimgl 01_autograd_visualization.py SummaryScene -w -s": "test_manimgl_writes_the_last_frame",
     "xvfb-run -a .venv/bin/manimgl my_lecture.py BackwardPassOtherNumbers -w -s -l": "test_own_numbers_through_the_manimgl_cli",
     ".venv/bin/python benchmarks/engine_vs_micrograd.py": "test_benchmark_runs_and_agrees",
+    "git show 1f83817:src/autograd.py > /tmp/autograd_previous.py": "test_baseline_benchmark_runs_as_written",
+    ".venv/bin/python benchmarks/engine_vs_micrograd.py --baseline /tmp/autograd_previous.py":
+        "test_baseline_benchmark_runs_as_written",
     ".venv/bin/python benchmarks/forward_vs_reverse.py": "test_forward_vs_reverse_benchmark_runs_as_written",
     ".venv/bin/python benchmarks/checkpointing.py": "test_checkpointing_benchmark_runs_as_written",
     ".venv/bin/python benchmarks/render_speed.py": "test_render_benchmark_measures_both_qualities",
@@ -258,6 +261,20 @@ def test_benchmark_runs_and_agrees():
     result = run(".venv/bin/python benchmarks/engine_vs_micrograd.py", ROOT, timeout=900)
     assert "FAIL" not in result.stdout + result.stderr
     assert re.search(r"max \|ours - micrograd\|.*: (\d\.\d+e[-+]\d+)", result.stdout)
+
+
+def test_baseline_benchmark_runs_as_written():
+    """The two README lines in a shell, as a lecturer pastes them (git history needed)."""
+    lines = [c for c in bash_commands() if "autograd_previous.py" in c]
+    assert len(lines) == 2 and lines[0].startswith("git show")
+    result = subprocess.run(["bash", "-c", " && ".join(lines)], cwd=ROOT, capture_output=True,
+                            text=True, timeout=900, stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, (result.stdout[-2000:], result.stderr[-2000:])
+    out = result.stdout
+    assert "max |loss difference| 0.000e+00" in out
+    rows = out[out.index("phase medians (ms)"):].splitlines()[1:3]
+    (_, new_backward), (_, old_backward) = (map(float, r.split()[-2:]) for r in rows)
+    assert new_backward > 0 and old_backward > 0
 
 
 def test_forward_vs_reverse_benchmark_runs_as_written():
