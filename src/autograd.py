@@ -320,6 +320,8 @@ class Value:
         The built-in operations call `_node` directly; custom operations
         (src/custom_ops.py) and checkpoints (src/checkpoint.py) come here.
         """
+        if not inputs:
+            raise ValueError(f"the operation {op!r} needs at least one input Value")
         out = _node(data, op, inputs[0], inputs[1] if len(inputs) > 1 else None, local)
         if len(inputs) > 2 and _recording:
             out._rest = tuple(inputs[2:])
@@ -727,7 +729,13 @@ def grad(output: Value, inputs, create_graph: bool = False):
             f"grad() differentiates a Value, got {type(output).__name__} {output!r}"
         )
     single = isinstance(inputs, Value)
-    wrt = [inputs] if single else list(inputs)
+    try:
+        wrt = [inputs] if single else list(inputs)
+    except TypeError:
+        raise TypeError(
+            f"grad() inputs must be a Value or a list of Values, got "
+            f"{type(inputs).__name__} {inputs!r:.40}"
+        ) from None
     for i, x in enumerate(wrt):
         if not isinstance(x, Value):
             raise TypeError(
@@ -753,9 +761,12 @@ def grad(output: Value, inputs, create_graph: bool = False):
                         "operation from Value operations"
                     )
             for inp, d in zip(node.inputs, local(node)):
-                contribution = upstream * d
-                before = adjoint.get(inp)
-                adjoint[inp] = contribution if before is None else before + contribution
+                try:
+                    contribution = upstream * d
+                    before = adjoint.get(inp)
+                    adjoint[inp] = contribution if before is None else before + contribution
+                except OverflowError:  # as backward() says it, not as a forward op
+                    raise _gradient_overflow(inp, math.inf) from None
     grads = [adjoint[x] if x in adjoint else Value(0.0) for x in wrt]
     return grads[0] if single else grads
 

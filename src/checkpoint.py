@@ -184,7 +184,7 @@ def _derivatives(segment, node: Value) -> tuple:
     # node it visits, so it must never touch the outer graph.
     copies = tuple(v.detach() for v in node.inputs)
     out = _check_output(segment, segment(*copies), "when recomputed in backward")
-    _check_closed(segment, copies, out)
+    _check_closed(segment, copies, out, node.inputs)
     if out.data != node.data:
         raise RuntimeError(
             f"checkpoint: recomputing {_name(segment)} gave {_fmt(out.data)} "
@@ -196,7 +196,7 @@ def _derivatives(segment, node: Value) -> tuple:
     return tuple(c.grad for c in copies)
 
 
-def _check_closed(segment, copies: tuple, out: Value) -> None:
+def _check_closed(segment, copies: tuple, out: Value, originals: tuple = ()) -> None:
     """Raise if the recomputed graph `out` reaches a Value from outside the segment.
 
     If every leaf below `out` is one of `copies`, every node was made during
@@ -223,6 +223,12 @@ def _check_closed(segment, copies: tuple, out: Value) -> None:
                 outside.append(inp)
     if outside:
         more = f" (and {len(outside) - 1} more)" if len(outside) > 1 else ""
+        if any(outside[0] is v for v in originals):
+            raise ValueError(
+                f"checkpoint: {_name(segment)} reads {_describe(outside[0])} from outside "
+                "(a closure or a global) although it was passed as an input: inside the "
+                "segment use its parameter, which holds that Value, not the outer name"
+            )
         raise ValueError(
             f"checkpoint: {_name(segment)} reads {_describe(outside[0])}{more} "
             "that was not passed to checkpoint, so its gradient would be lost; "

@@ -60,10 +60,17 @@ __all__ = ["grad_norm", "clip_grad_norm", "clip_grad_value"]
 # Input checking
 # --------------------------------------------------------------------------
 
+def _to_float(x, what: str) -> float:
+    try:
+        return float(x)
+    except OverflowError:  # an int beyond the float range
+        raise ValueError(f"{what} must be a finite number; {x!r:.40} is too large for a float") from None
+
+
 def _positive_finite(x, what: str) -> float:
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{what} must be a positive finite number, got {type(x).__name__} {x!r}")
-    x = float(x)
+    x = _to_float(x, what)
     if not (math.isfinite(x) and x > 0):
         raise ValueError(f"{what} must be a positive finite number, got {x!r}")
     return x
@@ -72,7 +79,7 @@ def _positive_finite(x, what: str) -> float:
 def _nonnegative_finite(x, what: str) -> float:
     if isinstance(x, bool) or not isinstance(x, numbers.Real):
         raise TypeError(f"{what} must be a finite number >= 0, got {type(x).__name__} {x!r}")
-    x = float(x)
+    x = _to_float(x, what)
     if not (math.isfinite(x) and x >= 0):
         raise ValueError(f"{what} must be a finite number >= 0, got {x!r}")
     return x

@@ -41,9 +41,19 @@ class CustomOpError(ValueError):
     """A custom operation broke one of the rules above."""
 
 
+def _short(x) -> str:
+    """repr(x), cut to one readable line (a 400-digit int stays recognisable)."""
+    text = repr(x)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
 def _is_finite_number(x) -> bool:
-    return (isinstance(x, numbers.Real) and not isinstance(x, bool)
-            and math.isfinite(x))
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        return False
+    try:
+        return math.isfinite(x)
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 class Function:
@@ -81,7 +91,7 @@ class Function:
         out = self.forward(*(v.data for v in values))
         if not _is_finite_number(out):
             raise CustomOpError(
-                f"{self.op_name}.forward returned {out!r} ({type(out).__name__}); "
+                f"{self.op_name}.forward returned {_short(out)} ({type(out).__name__}); "
                 "it must return one finite real number"
             )
         # `self._local` references this Function, never the node: no cycle.
@@ -95,7 +105,7 @@ class Function:
             local = (local,)
         if not isinstance(local, (tuple, list)):
             raise CustomOpError(
-                f"{self.op_name}.derivative returned {local!r} ({type(local).__name__}); "
+                f"{self.op_name}.derivative returned {_short(local)} ({type(local).__name__}); "
                 f"return a tuple with one number per input ({len(xs)})"
             )
         if len(local) != len(xs):
@@ -107,7 +117,7 @@ class Function:
         for i, d in enumerate(local):
             if not _is_finite_number(d):
                 raise CustomOpError(
-                    f"{self.op_name}.derivative gave {d!r} ({type(d).__name__}) for input {i} "
+                    f"{self.op_name}.derivative gave {_short(d)} ({type(d).__name__}) for input {i} "
                     f"at {', '.join(_fmt(x) for x in xs)}; each entry must be a finite real number"
                 )
         return tuple(float(d) for d in local)

@@ -325,8 +325,8 @@ class Dual:
 
     # ---- conveniences ----------------------------------------------------------
 
-    def __float__(self) -> float:
-        return self.primal
+    # No __float__ on purpose: math.sin(x) on a Dual would quietly return a
+    # float and drop the derivative. Without it, Python refuses: use x.sin().
 
     def __repr__(self) -> str:
         return f"Dual(primal={_fmt(self.primal)}, tangent={_fmt(self.tangent)})"
@@ -465,7 +465,13 @@ def jvp(f: Callable, values, tangents):
     """
     primals, single = _inputs(values, "jvp")
     seeds, single_t = _inputs(tangents, "jvp tangents")
-    if len(seeds) != len(primals) or single != single_t:
+    if single != single_t:
+        raise ValueError(
+            "jvp: give values and tangents the same shape: both single numbers, "
+            f"or both lists (values is {'a single number' if single else 'a list'}, "
+            f"tangents {'a single number' if single_t else 'a list'}): one tangent per input"
+        )
+    if len(seeds) != len(primals):
         raise ValueError(
             f"jvp got {len(seeds)} tangent{'' if len(seeds) == 1 else 's'} for "
             f"{len(primals)} input{'' if len(primals) == 1 else 's'}; "

@@ -54,7 +54,7 @@ import numbers
 from dataclasses import dataclass
 from typing import Callable
 
-from src.autograd import Value
+from src.autograd import Value, enable_grad
 from src.clipping import grad_norm
 from src.models import MLP, hinge, mse
 
@@ -314,14 +314,15 @@ def gradient_flow(model: MLP, inputs, targets, loss: str | Callable = "mse", *,
     loss_fn, loss_name = _loss_function(loss, reduction)
 
     outputs, batch_acts = [], []
-    for x in inputs:
-        outputs.append(model(x))
-        batch_acts.append(model.activations)  # a new list on every call
-    if isinstance(loss, str):
-        scores, flat_targets = _flatten(outputs, targets, model.sizes[-1])
-        total = loss_fn(scores, flat_targets)
-    else:
-        total = loss_fn(outputs, targets)
+    with enable_grad():  # the report needs the graph, even inside no_grad()
+        for x in inputs:
+            outputs.append(model(x))
+            batch_acts.append(model.activations)  # a new list on every call
+        if isinstance(loss, str):
+            scores, flat_targets = _flatten(outputs, targets, model.sizes[-1])
+            total = loss_fn(scores, flat_targets)
+        else:
+            total = loss_fn(outputs, targets)
     if not isinstance(total, Value):
         raise TypeError(
             f"the loss function must return a Value, got {type(total).__name__} {total!r}"

@@ -42,7 +42,13 @@ def _leaves(values, who: str) -> list:
 def _call(f: Callable, leaves: list, who: str) -> Value:
     out = f(*leaves)
     if isinstance(out, numbers.Real) and not isinstance(out, bool):
-        return Value(out)  # f ignores its inputs: every derivative is 0
+        # Usually math.sin(x) & co.: they turn a Value into a float, and the
+        # derivative would silently be 0. Say so rather than return 0.
+        raise TypeError(
+            f"{who}: f returned the plain number {out!r}, so it cannot be "
+            "differentiated; build it from Value operations (x.sin(), x.exp(), "
+            "x ** 2) instead of math.sin(x), math.exp(x), ..."
+        )
     if not isinstance(out, Value):
         raise TypeError(f"{who}: f must return a Value (or a number), got "
                         f"{type(out).__name__} {out!r}")
@@ -85,6 +91,9 @@ def hessian_vector_product(f: Callable, values: Sequence, vector: Sequence) -> l
     gradient, so H itself (n^2 numbers) is never formed.
     """
     xs = _leaves(values, "hessian_vector_product()")
+    if isinstance(vector, (Value, numbers.Real)) or not hasattr(vector, "__iter__"):
+        raise TypeError(f"hessian_vector_product(): the vector must be a list of numbers, "
+                        f"one per input, got {type(vector).__name__} {vector!r:.40}")
     v = [_as_float(c, "hessian_vector_product() vector entry") for c in vector]
     if len(v) != len(xs):
         raise ValueError(f"hessian_vector_product(): the vector has {len(v)} entries "

@@ -448,3 +448,11 @@ def test_with_shared_weights_the_peak_grows_like_sqrt_n():
     assert ckpt[1024] < 0.2 * plain[1024]
     assert 3 < plain[4096] / plain[1024] < 5       # linear: x4
     assert ckpt[4096] / ckpt[1024] < 2.6           # sqrt(4) = 2, not 4
+
+
+def test_reading_a_passed_value_through_a_closure_says_to_use_the_parameter():
+    x = Value(2.0, "x")
+    out = checkpoint(lambda a: a * x, x)  # `x`, not the parameter `a`
+    with pytest.raises(ValueError, match="reads a Value .*label 'x'.* although it was passed as an input: "
+                                         "inside the segment use its parameter"):
+        out.backward()

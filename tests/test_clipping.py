@@ -202,3 +202,10 @@ def test_non_finite_gradient_named(bad):
 def test_norm_overflow_is_an_error():
     with pytest.raises(OverflowError, match="total gradient norm is larger than the largest float"):
         clip_grad_norm(params_with([1e308] * 4), 1.0)
+
+
+def test_an_int_too_large_for_a_float_is_a_clear_error():
+    p = Value(1.0)
+    p.grad = 3.0
+    with pytest.raises(ValueError, match="clip_grad_norm max_norm must be a finite number; 1000.* is too large for a float"):
+        clip_grad_norm([p], 10 ** 400)

@@ -523,10 +523,10 @@ def test_constant_function_and_number_outputs_have_derivative_zero():
     assert (Dual(3.0) * Dual(4.0)).tangent == 0.0
 
 
-def test_repr_float_and_default_tangent():
+def test_repr_and_default_tangent():
     d = Dual(1.5, -2)
     assert repr(d) == "Dual(primal=1.5, tangent=-2)"
-    assert float(d) == 1.5 and type(d.tangent) is float
+    assert d.data == 1.5 and type(d.tangent) is float
     assert Dual(7).tangent == 0.0
     assert not hasattr(d, "__dict__")  # two floats, nothing else: no graph is kept
 
@@ -645,6 +645,8 @@ def f2(x, y):
     (lambda: derivative(f2, [1.0, 2.0], wrt=1.0), TypeError, r"wrt must be the index.*float"),
     (lambda: derivative(f2, [1.0, 2.0], wrt=True), TypeError, r"wrt must be the index.*bool"),
     (lambda: jvp(f2, [1.0, 2.0], [1.0]), ValueError, r"1 tangent for 2 inputs"),
+    (lambda: jvp(lambda x: x * x, 3.0, [1.0]), ValueError,
+     r"same shape: both single numbers, or both lists \(values is a single number, tangents a list\)"),
     (lambda: jvp(f2, [1.0, 2.0], [1.0, 0.0, 0.0]), ValueError, r"3 tangents for 2 inputs"),
     (lambda: jvp(lambda x: x, 1.0, [1.0]), ValueError, r"one tangent per input"),
     (lambda: jvp(f2, [1.0, 2.0], [1.0, float("nan")]), ValueError, r"jvp tangents: input 1.*nan"),
@@ -674,3 +676,11 @@ def test_the_module_docstring_examples_run():
 
     failures, tried = doctest.testmod(fm, verbose=False)
     assert tried >= 8 and failures == 0
+
+
+def test_math_functions_on_a_dual_fail_instead_of_dropping_the_derivative():
+    # math.sin would need float(x): a Dual refuses, so the tangent is never lost.
+    with pytest.raises(TypeError, match="Dual"):
+        derivative(lambda x: math.sin(x), 1.0)
+    with pytest.raises(TypeError, match="Dual"):
+        output_derivatives(lambda x: [math.exp(x), x * x], 1.0)

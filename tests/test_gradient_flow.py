@@ -321,3 +321,13 @@ def test_bad_losses_and_targets():
     two = MLP(2, [3, 2], seed=0)
     with pytest.raises(ValueError, match="2 outputs, so target 0 must be a list of 2 numbers"):
         gradient_flow(two, [[0.0, 1.0]], [1.0])
+
+
+def test_inside_no_grad_the_report_still_builds_its_graph():
+    from src.autograd import no_grad
+    X, y = make_moons(20, 0.1, 1)
+    model = MLP(2, [4, 1], activation="relu", seed=3)
+    outside = gradient_flow(model, X, y, loss="hinge").weight_norms
+    with no_grad():
+        inside = gradient_flow(model, X, y, loss="hinge").weight_norms
+    assert inside == outside and all(n > 0 for n in inside)

@@ -10,7 +10,8 @@ import math
 
 import pytest
 import torch
-from hypothesis import given
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from src.autograd import Value, grad, no_grad
 from src.custom_ops import Function
@@ -82,6 +83,60 @@ def torch_hessian_entries(dag):
         second = torch.autograd.grad(gi, leaves, allow_unused=True, retain_graph=True)
         rows.append([0.0 if s is None else s.item() for s in second])
     return [0.0 if g is None else g.item() for g in first], rows
+
+
+# The engine's random DAGs, plus the operations they lack: log, cos and a
+# power with a Value exponent (on a positive base).
+_U2 = {"log": lambda a: (a * a + 1.0).log(), "cos": lambda a: a.cos(), "tanh": lambda a: a.tanh(),
+       "sq": lambda a: a ** 2, "sig": lambda a: a.sigmoid()}
+_B2 = {"powv": lambda a, b: (a * a + 0.5) ** b.tanh(), "*": lambda a, b: a * b,
+       "/": lambda a, b: a / (b * b + 1.0), "+": lambda a, b: a + b}
+
+
+@st.composite
+def more_dags(draw):
+    n_leaves = draw(st.integers(1, 3))
+    leaves = draw(st.lists(st.floats(-2, 2), min_size=n_leaves, max_size=n_leaves))
+    steps = []
+    for i in range(draw(st.integers(2, 9))):
+        n = n_leaves + i
+        if draw(st.booleans()):
+            steps.append((draw(st.sampled_from(sorted(_U2))), (draw(st.integers(0, n - 1)),)))
+        else:
+            steps.append((draw(st.sampled_from(sorted(_B2))),
+                          (draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1)))))
+    return leaves, steps
+
+
+def build2(dag, make=Value):
+    leaves, steps = dag
+    nodes = [make(v) for v in leaves]
+    for op, args in steps:
+        f = _U2[op] if len(args) == 1 else _B2[op]
+        nodes.append(f(*(nodes[i] for i in args)))
+    return nodes
+
+
+@DAG_SETTINGS
+@given(more_dags())
+def test_hessians_with_log_cos_and_value_exponents_match_torch(dag):
+    nodes = build2(dag)
+    leaves = nodes[:len(dag[0])]
+    first = grad(nodes[-1], leaves, create_graph=True)
+    ours = [[h.data for h in grad(gi, leaves)] for gi in first]
+    tnodes = build2(dag, make=T)
+    tleaves = tnodes[:len(dag[0])]
+    tfirst = torch.autograd.grad(tnodes[-1], tleaves, create_graph=True, allow_unused=True)
+    for g, tg in zip(first, tfirst):
+        assert close(g.data, 0.0 if tg is None else tg.item(), rel=1e-10, abs_=1e-12)
+    for row, tg in zip(ours, tfirst):
+        if tg is None or not tg.requires_grad:
+            assert all(h == 0.0 for h in row)
+            continue
+        want = torch.autograd.grad(tg, tleaves, allow_unused=True, retain_graph=True)
+        scale = max([1.0] + [abs(h) for h in row])
+        for h, w in zip(row, want):
+            assert close(h, 0.0 if w is None else w.item(), rel=1e-9, abs_=1e-11 * scale), (ours, want)
 
 
 @DAG_SETTINGS
@@ -258,3 +313,23 @@ def test_errors_are_clear():
         hessian(lambda v: v * v, 2.0)
     with pytest.raises(TypeError, match="must return a Value"):
         hessian(lambda v: "nope", [1.0])
+    with pytest.raises(TypeError, match="grad\\(\\) inputs must be a Value or a list of Values, got float"):
+        grad(x * x, 3.0)
+    with pytest.raises(TypeError, match="the vector must be a list of numbers"):
+        hessian_vector_product(f3, [1.0, 2.0, 3.0], 1.0)
+
+
+def test_math_functions_on_values_are_refused_not_differentiated_as_constants():
+    # math.sin(x) turns a Value into a float; its derivative would silently be 0.
+    for call in (lambda: nth_derivative(lambda x: math.sin(x), 1.0, 2),
+                 lambda: hessian(lambda x, y: math.exp(x * y), [1.0, 2.0]),
+                 lambda: newton_minimize(lambda x: math.cos(x), 3.0)):
+        with pytest.raises(TypeError, match=r"plain number .* instead of math.sin\(x\)"):
+            call()
+
+
+def test_an_overflowing_gradient_is_reported_as_a_backward_overflow():
+    x = Value(1e-300, "x")
+    y = (x * 1e300) * 1e300
+    with pytest.raises(OverflowError, match="backward overflowed: the gradient reaching 'x'"):
+        grad(y, x)
