@@ -18,8 +18,9 @@ round(sqrt(n)) segments, for three workloads:
             recomputation run twice for its outside-Value check.
 
 1. Correctness: for every size, the output and the gradients of x and of
-   every weight must agree between the two methods to 1e-12 relative (the
-   products associate differently, so they may differ in the last bits);
+   every weight must agree between the two methods to 1e-12 relative (bit
+   for bit when each weight serves one layer; shared weights sum their
+   contributions per segment first, so they may differ in the last bits);
    the script exits with status 1 if not.
 2. Memory: peak traced memory (tracemalloc) of one forward + backward,
    above the already-built weights, in a separate pass from the timing.

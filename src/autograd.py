@@ -287,8 +287,8 @@ class Value:
     (6.25, 7.5, -10.0, -5.0)
     """
 
-    # The operands live in two slots (`_a`, `_b`, plus `_rest` for the rare
-    # operation with more than two) rather than in a tuple per node: a tuple
+    # The operands live in two slots (`_a`, `_b`; `_rest` holds any further
+    # ones of an operation made by `_result`) rather than in a tuple: a tuple
     # is a second object for Python's cyclic garbage collector to track and
     # scan, and with it the collector took about 65% of a training step.
     # `inputs` reassembles the tuple for anyone who asks.
@@ -319,12 +319,18 @@ class Value:
         `local(node)` returns one d(node)/d(input) per input, in order.
         The built-in operations call `_node` directly; custom operations
         (src/custom_ops.py) and checkpoints (src/checkpoint.py) come here.
+
+        If `local` also has a method `vjp(node, upstream)`, `backward()`
+        calls that instead and adds what it returns, one number per input:
+        the operation applies the chain rule itself (a checkpoint recomputes
+        its segment seeded with the upstream gradient, so its gradients are
+        the very products plain backward would form).
         """
         if not inputs:
             raise ValueError(f"the operation {op!r} needs at least one input Value")
         out = _node(data, op, inputs[0], inputs[1] if len(inputs) > 1 else None, local)
-        if len(inputs) > 2 and _recording:
-            out._rest = tuple(inputs[2:])
+        if _recording:
+            out._rest = tuple(inputs[2:])  # () for one or two inputs: see _adjoints
         return out
 
     # ---- arithmetic: each op is its forward formula + a local derivative ---
@@ -494,11 +500,11 @@ class Value:
                 inputs_done.append(False)
         return order
 
-    def _adjoints(self, order: list) -> None:
-        """Fill every node's `_adj` with d(self)/d(node) by the chain rule."""
+    def _adjoints(self, order: list, seed: float = 1.0) -> None:
+        """Fill every node's `_adj` with seed * d(self)/d(node) by the chain rule."""
         for node in order:
             node._adj = 0.0
-        self._adj = 1.0
+        self._adj = seed
         for node in reversed(order):
             upstream = node._adj
             if upstream - upstream:  # inf or nan: say so instead of spreading it
@@ -507,26 +513,36 @@ class Value:
             if local is None:
                 continue
             # inp._adj += upstream * d(node)/d(inp) for every operand,
-            # unrolled for one and two operands (nearly every node).
-            if node._b is None:
-                node._a._adj += upstream * local(node)[0]
-            elif node._rest is None:
-                da, db = local(node)
-                node._a._adj += upstream * da
-                node._b._adj += upstream * db
-            else:
-                for inp, d in zip(node.inputs, local(node)):
-                    inp._adj += upstream * d
+            # unrolled for the built-in operations (one or two operands).
+            if node._rest is None:
+                if node._b is None:
+                    node._a._adj += upstream * local(node)[0]
+                else:
+                    da, db = local(node)
+                    node._a._adj += upstream * da
+                    node._b._adj += upstream * db
+            else:  # an operation made by _result: any operands, maybe its own step
+                vjp = getattr(local, "vjp", None)
+                if vjp is None:
+                    for inp, d in zip(node.inputs, local(node)):
+                        inp._adj += upstream * d
+                else:
+                    for inp, added in zip(node.inputs, vjp(node, upstream)):
+                        inp._adj += added
 
-    def backward(self) -> None:
+    def backward(self, gradient: float = 1.0) -> None:
         """Add d(self)/d(v) to `v.grad` for every node v of the graph.
 
         Leaves and intermediate nodes alike. Gradients accumulate: call
         `zero_grad()` between independent backward passes, exactly as in
-        PyTorch.
+        PyTorch. `gradient` seeds the pass instead of d(self)/d(self) = 1
+        (PyTorch's `backward(gradient)`): every gradient is multiplied by it,
+        as if `self` fed a larger computation whose gradient reaching `self`
+        is `gradient`.
         """
+        gradient = _as_float(gradient, "backward() gradient")
         order = self.topological_order()
-        self._adjoints(order)
+        self._adjoints(order, gradient)
         for node in order:
             node.grad += node._adj
 

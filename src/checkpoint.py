@@ -13,11 +13,13 @@ The idea
 Run part of the chain, a *segment*, inside `no_grad()`: its intermediate
 nodes are thrown away as soon as they are used, and only the segment's
 output survives. Stand for the whole segment in the graph with ONE node
-whose inputs are the segment's inputs. When backward reaches that node and
-asks for its local derivatives d(output)/d(input), run the segment again,
-this time recording a small graph, and run a backward pass on that small
-graph. The small graph lives only while its derivatives are read, then it
-is freed.
+whose inputs are the segment's inputs. When backward reaches that node,
+run the segment again, this time recording a small graph, and run a
+backward pass on that small graph seeded with the gradient that reached the
+node: what each input receives is exactly what plain backward would have
+sent it (the same products in the same order, so the gradients match bit
+for bit when each weight serves one layer). The small graph lives only
+while its gradients are read, then it is freed.
 
 Cut a chain of n layers into k segments and keep only the k segment
 boundaries: at any moment memory holds about k boundaries plus one segment
@@ -162,29 +164,48 @@ def checkpoint(segment: Callable[..., Value], *inputs: Value) -> Value:
     return Value._result(out.data, "checkpoint", inputs, _recompute_local(segment))
 
 
-def _recompute_local(segment: Callable[..., Value]):
-    """The local-derivative function of one checkpoint node.
+class _Recompute:
+    """The backward rule of one checkpoint node: recompute, then differentiate.
 
-    A closure over the segment only (never over the node, which would make
-    a reference cycle): the engine hands the node in when it needs it.
+    Holds the segment only (never the node, which would make a reference
+    cycle): the engine hands the node in when it needs it.
+
+    - `vjp(node, upstream)` is what `backward()` calls: the segment's own
+      backward pass, seeded with the upstream gradient, returns what each
+      input receives. These are the very products plain backward forms, in
+      the same order, so a chain whose weights each serve one layer gets
+      bit-identical gradients.
+    - Called as `local(node)`, it gives the local derivatives
+      d(node)/d(input) (the seed is 1), for `backward_steps()` and `grad()`.
     """
 
-    def local(node: Value) -> tuple:
+    def __init__(self, segment: Callable[..., Value]):
+        self.segment = segment
+
+    def __call__(self, node: Value) -> tuple:
+        return self.vjp(node, 1.0)
+
+    def vjp(self, node: Value, upstream: float) -> tuple:
         # Record even when backward runs with recording off (inside no_grad,
         # or grad() without create_graph): the recomputation needs its graph.
         with enable_grad():
-            return _derivatives(segment, node)
-
-    return local
+            return _derivatives(self.segment, node, upstream)
 
 
-def _derivatives(segment, node: Value) -> tuple:
-    """d(node)/d(input) for each input of a checkpoint node, by recomputing."""
+def _recompute_local(segment: Callable[..., Value]) -> _Recompute:
+    return _Recompute(segment)
+
+
+def _derivatives(segment, node: Value, upstream: float = 1.0) -> tuple:
+    """upstream * d(node)/d(input) for each input of a checkpoint node, by recomputing."""
     # Fresh leaves: the small backward below writes scratch state into every
     # node it visits, so it must never touch the outer graph.
     copies = tuple(v.detach() for v in node.inputs)
     out = _check_output(segment, segment(*copies), "when recomputed in backward")
-    _check_closed(segment, copies, out, node.inputs)
+    order = out.topological_order()  # one walk serves the check and the backward
+    allowed = {id(c) for c in copies}
+    if any(n.is_leaf and id(n) not in allowed for n in order):
+        _check_closed(segment, copies, order, node.inputs)
     if out.data != node.data:
         raise RuntimeError(
             f"checkpoint: recomputing {_name(segment)} gave {_fmt(out.data)} "
@@ -192,23 +213,24 @@ def _derivatives(segment, node: Value) -> tuple:
             "compute the same value every time (no randomness or outside "
             "state), and its inputs must not change before backward()"
         )
-    out.backward()
-    return tuple(c.grad for c in copies)
+    # The engine's own chain-rule pass over that order, seeded with the
+    # upstream gradient; the copies' scratch adjoints are the answer (no
+    # `.grad` of the throw-away graph needs filling in).
+    out._adjoints(order, upstream)
+    return tuple(c._adj for c in copies)
 
 
-def _check_closed(segment, copies: tuple, out: Value, originals: tuple = ()) -> None:
-    """Raise if the recomputed graph `out` reaches a Value from outside the segment.
+def _check_closed(segment, copies: tuple, first_run: list, originals: tuple = ()) -> None:
+    """Raise if the recomputed graph reaches a Value from outside the segment.
 
-    If every leaf below `out` is one of `copies`, every node was made during
-    the recomputation: done. Otherwise the other leaves are constants the
-    segment made (fine) or Values it read from outside (not fine), told
+    Called when some leaf of the recomputed graph (`first_run`, its nodes in
+    topological order) is not one of `copies`: such a leaf is a constant
+    the segment made (fine) or a Value it read from outside (not fine), told
     apart by running the segment once more: only a Value from outside is
     the same object in both runs.
     """
-    if _only_leaves(out, copies):
-        return
-    first_run = out.topological_order()  # keeps every first-run node alive,
-    seen = {id(node) for node in first_run}  # so no id can be reused below
+    # `first_run` keeps every first-run node alive, so no id can be reused below.
+    seen = {id(node) for node in first_run}
     copy_ids = {id(c) for c in copies}
     again = _check_output(segment, segment(*copies), "when recomputed in backward")
     outside = []
@@ -235,27 +257,6 @@ def _check_closed(segment, copies: tuple, out: Value, originals: tuple = ()) -> 
             "pass every Value the segment uses as an input: "
             "checkpoint(segment, x, w, ...)"
         )
-
-
-def _only_leaves(root: Value, leaves: tuple) -> bool:
-    """True if every leaf of the graph below `root` is one of `leaves`.
-
-    A plain depth-first walk (no ordering needed), stopping at the first
-    other leaf.
-    """
-    allowed = {id(v) for v in leaves}
-    stack, seen = [root], {root}  # Values hash by identity, as in the engine
-    while stack:
-        node = stack.pop()
-        if node.is_leaf:
-            if id(node) not in allowed:
-                return False
-            continue
-        for inp in node.inputs:
-            if inp not in seen:
-                seen.add(inp)
-                stack.append(inp)
-    return True
 
 
 # --------------------------------------------------------------------------

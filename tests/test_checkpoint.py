@@ -2,14 +2,11 @@
 
 - Gradients through checkpoints equal plain backward's on deep chains (a
   tanh chain and a chain using every kind of operation), for many segment
-  counts, to 1e-12 relative. They are not bit-identical: a checkpoint
-  node's local derivative is a product of the segment's local derivatives
-  seeded with 1, which the outer pass then multiplies by the upstream
-  gradient, while plain backward multiplies the upstream in first; the
-  same factors associate differently. The largest difference seen is
-  printed by `test_deep_tanh_chain_matches_plain_backward` (run pytest -s):
-  2.2e-15 relative over 400 layers. When the checkpoint is the whole
-  expression (upstream exactly 1) they are bit-identical.
+  counts: bit for bit when every weight serves one layer (the recomputed
+  segment's backward is seeded with the upstream gradient, so it forms the
+  same products in the same order), to 1e-12 relative when weights are
+  shared across segments (their contributions are summed per segment
+  first, then across segments).
 - Against torch float64 autograd on the same chain, and numerical_grad on a
   small one; repeated backward accumulates exactly.
 - `grad()` and a backward run inside `no_grad()` go through checkpoints.
@@ -456,3 +453,20 @@ def test_reading_a_passed_value_through_a_closure_says_to_use_the_parameter():
     with pytest.raises(ValueError, match="reads a Value .*label 'x'.* although it was passed as an input: "
                                          "inside the segment use its parameter"):
         out.backward()
+
+
+def test_per_layer_weights_get_bit_identical_gradients():
+    rng = random.Random(11)
+    params = [(Value(rng.uniform(0.5, 1.5)), Value(rng.uniform(-0.2, 0.2))) for _ in range(300)]
+    layers = [(lambda x, w, b: x + 0.5 * (w * x + b).tanh(), [w, b]) for w, b in params]
+
+    def gradients(segments):
+        for w, b in params:
+            w.grad = b.grad = 0.0
+        x = Value(0.3)
+        checkpoint_sequential(layers, x, segments).backward()
+        return [x.grad] + [g for w, b in params for g in (w.grad, b.grad)]
+
+    plain = gradients(1)
+    for segments in (2, 7, 17, 40):
+        assert gradients(segments) == plain, segments
