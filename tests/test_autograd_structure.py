@@ -89,3 +89,54 @@ def test_topological_order_is_the_same_as_before_the_slot_layout(dag):
     # Drawn graphs are laid out in this order: it must not have moved.
     root = build(dag)[-1]
     assert root.topological_order() == reference_topological_order(root)
+
+
+class _DoublingRule:
+    """A local rule with its own chain-rule step: d(out)/d(a) = 2, applied as 2 * upstream."""
+
+    def __init__(self):
+        self.seen_upstreams = []
+
+    def __call__(self, node):
+        return (2.0,)
+
+    def vjp(self, node, upstream):
+        self.seen_upstreams.append(upstream)
+        return (2.0 * upstream,)
+
+
+def test_an_operation_may_apply_the_chain_rule_itself():
+    a = Value(1.5)
+    rule = _DoublingRule()
+    y = Value._result(3.0, "double", (a,), rule)
+    L = y * 5.0
+    L.backward()
+    assert rule.seen_upstreams == [5.0] and a.grad == 10.0
+    # backward_steps and grad() use the local derivative itself
+    step = next(s for s in L.backward_steps() if s.node is y)
+    assert step.contributions[0].local == 2.0 and step.contributions[0].added == 10.0
+
+
+def test_backward_with_a_seed_scales_every_gradient_like_torch():
+    import pytest
+    import torch
+    x, w = Value(0.7), Value(-1.2)
+    y = (x * w).tanh() + x ** 2
+    y.backward(gradient=-2.5)
+    tx = torch.tensor(0.7, dtype=torch.float64, requires_grad=True)
+    tw = torch.tensor(-1.2, dtype=torch.float64, requires_grad=True)
+    ((tx * tw).tanh() + tx ** 2).backward(gradient=torch.tensor(-2.5, dtype=torch.float64))
+    assert x.grad == pytest.approx(tx.grad.item(), rel=1e-14)
+    assert w.grad == pytest.approx(tw.grad.item(), rel=1e-14)
+    x2, w2 = Value(0.7), Value(-1.2)
+    ((x2 * w2).tanh() + x2 ** 2).backward()
+    assert (x.grad, w.grad) == pytest.approx((-2.5 * x2.grad, -2.5 * w2.grad), rel=1e-15)
+
+
+def test_a_bad_seed_is_a_clear_error():
+    import pytest
+    y = Value(2.0) * 3.0
+    with pytest.raises(TypeError, match=r"backward\(\) gradient expects a finite real number \(int or float\), got str"):
+        y.backward("1")
+    with pytest.raises(ValueError, match=r"backward\(\) gradient expects a finite real number, got nan"):
+        y.backward(float("nan"))
