@@ -23,7 +23,7 @@ Design notes (what differs from micrograd, and why):
 - A node is one object for Python's cyclic garbage collector: its operands
   sit in slots, not in a tuple of their own. The collector still scans every
   live container now and then, so fewer of them per node is most of why this
-  engine is 14x micrograd (benchmarks/RESULTS.md).
+  engine is 14-16x micrograd (benchmarks/RESULTS.md).
 - `grad(out, inputs, create_graph=True)` records the backward pass itself,
   with each local derivative written as Value operations, so a gradient can
   be differentiated again (second derivatives, Newton's method: see
