@@ -53,25 +53,27 @@ _B = {"+": lambda a, b: a + b, "-": lambda a, b: a - b,
 
 
 @st.composite
-def dags(draw, min_steps=3, max_steps=14):
-    n_leaves = draw(st.integers(1, 4))
+def dags(draw, min_steps=3, max_steps=14, unary=_U, binary=_B, max_leaves=4):
+    """(leaf values, steps): each step an op name from the tables and its operands."""
+    n_leaves = draw(st.integers(1, max_leaves))
     leaves = draw(st.lists(st.floats(-2, 2), min_size=n_leaves, max_size=n_leaves))
     steps = []
     for i in range(draw(st.integers(min_steps, max_steps))):
         n = n_leaves + i
         if draw(st.booleans()):
-            steps.append((draw(st.sampled_from(sorted(_U))), (draw(st.integers(0, n - 1)),)))
+            steps.append((draw(st.sampled_from(sorted(unary))), (draw(st.integers(0, n - 1)),)))
         else:
-            steps.append((draw(st.sampled_from(sorted(_B))),
+            steps.append((draw(st.sampled_from(sorted(binary))),
                           (draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1)))))
     return leaves, steps
 
 
-def build(dag, make=Value):
+def build(dag, make=Value, unary=_U, binary=_B):
+    """Every node of the DAG, leaves first, made with `make` (Value or torch)."""
     leaves, steps = dag
     nodes = [make(v) for v in leaves]
     for op, args in steps:
-        f = _U[op] if len(args) == 1 else _B[op]
+        f = unary[op] if len(args) == 1 else binary[op]
         nodes.append(f(*(nodes[i] for i in args)))
     return nodes
 

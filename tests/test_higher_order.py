@@ -10,8 +10,7 @@ import math
 
 import pytest
 import torch
-from hypothesis import assume, given
-from hypothesis import strategies as st
+from hypothesis import given
 
 from src.autograd import Value, grad, no_grad
 from src.custom_ops import Function
@@ -93,28 +92,12 @@ _B2 = {"powv": lambda a, b: (a * a + 0.5) ** b.tanh(), "*": lambda a, b: a * b,
        "/": lambda a, b: a / (b * b + 1.0), "+": lambda a, b: a + b}
 
 
-@st.composite
-def more_dags(draw):
-    n_leaves = draw(st.integers(1, 3))
-    leaves = draw(st.lists(st.floats(-2, 2), min_size=n_leaves, max_size=n_leaves))
-    steps = []
-    for i in range(draw(st.integers(2, 9))):
-        n = n_leaves + i
-        if draw(st.booleans()):
-            steps.append((draw(st.sampled_from(sorted(_U2))), (draw(st.integers(0, n - 1)),)))
-        else:
-            steps.append((draw(st.sampled_from(sorted(_B2))),
-                          (draw(st.integers(0, n - 1)), draw(st.integers(0, n - 1)))))
-    return leaves, steps
+def more_dags():
+    return dags(min_steps=2, max_steps=9, unary=_U2, binary=_B2, max_leaves=3)
 
 
 def build2(dag, make=Value):
-    leaves, steps = dag
-    nodes = [make(v) for v in leaves]
-    for op, args in steps:
-        f = _U2[op] if len(args) == 1 else _B2[op]
-        nodes.append(f(*(nodes[i] for i in args)))
-    return nodes
+    return build(dag, make, unary=_U2, binary=_B2)
 
 
 @DAG_SETTINGS
