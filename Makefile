@@ -9,7 +9,7 @@
 #                                      beat as reveal.js HTML (offline) and PowerPoint
 #   make explain EXPR="tanh(x*w + b)" VALUES="x=2 w=-1.5 b=0.5" [QUALITY=...]
 #                                      your own expression's graph and backward pass
-#                                      as videos/explain/<slug>.mp4
+#                                      as videos/explain/[<quality>/]<slug>.mp4
 #   make clean                         remove rendered videos and build output (keeps .venv)
 #
 # A second `make test` skips apt and pip: system packages are only installed

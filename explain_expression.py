@@ -1,7 +1,7 @@
 """Explain your own expression as a video: its graph and its backward pass.
 
     python -m src.explain "tanh(x*w + b)" x=2 w=-1.5 b=0.5 --quality low
-        -> videos/explain/<slug>.mp4 (+ .vtt captions); bad input: a one-line
+        -> videos/explain/low/<slug>.mp4 (+ .vtt captions); bad input: a one-line
            error and no video (see src/explain.py)
 
     manimgl explain_expression.py ExplainExpression -w -l

@@ -2,7 +2,8 @@
 
     python -m src.explain "tanh(x*w + b)" x=2 w=-1.5 b=0.5 [--quality low]
 
-writes videos/explain/<slug>.mp4 with its captions (<slug>.vtt) beside it:
+writes videos/explain/<slug>.mp4 (videos/explain/<quality>/ below high quality,
+as the scenes) with its captions (<slug>.vtt) beside it:
 the expression's graph built operation by operation with the engine's values,
 each operation's local rule, the backward pass in reverse topological order
 with every chain-rule product in numbers and the backward code in step, and
@@ -490,8 +491,9 @@ def _parse_args(argv):
                         help="one value per variable")
     parser.add_argument("-q", "--quality", choices=["low", "medium", "high", "4k"],
                         default="high", help="low=480p ... high=1080p (default), 4k")
-    parser.add_argument("--out-dir", type=Path, default=OUTPUT_DIR,
-                        help="where the video goes (default: videos/explain/)")
+    parser.add_argument("--out-dir", type=Path, default=None,
+                        help="where the video goes (default: videos/explain/ for high "
+                             "quality, videos/explain/<quality>/ for the others, as the scenes)")
     parser.add_argument("--check", action="store_true",
                         help="only check the input; render nothing")
     parser.add_argument("-v", "--verbose", action="store_true", help="show manimgl's output")
@@ -500,6 +502,8 @@ def _parse_args(argv):
 
 def main(argv=None) -> int:
     args = _parse_args(argv)
+    if args.out_dir is None:  # a quick low-quality look never overwrites the 1080p video
+        args.out_dir = OUTPUT_DIR if args.quality == "high" else OUTPUT_DIR / args.quality
     try:
         explanation = explain(args.expression, args.values)
     except ExplainError as error:

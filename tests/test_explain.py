@@ -253,3 +253,11 @@ def test_random_expressions_are_explained_or_refused_cleanly(text, numbers):
     assert e.root.data == pytest.approx(value, rel=1e-9, abs=1e-12)
     for name, grad in grads.items():
         assert e.gradients[name] == pytest.approx(grad, rel=1e-9, abs=1e-12), (text, name)
+
+
+@pytest.mark.parametrize("quality, folder", [("high", "explain"), ("low", "explain/low"),
+                                             ("medium", "explain/medium")])
+def test_each_quality_has_its_own_folder_so_a_preview_never_overwrites_1080p(quality, folder, capsys):
+    assert ex.main(["x*x + x", "x=3", "--quality", quality, "--check"]) == 0
+    would = capsys.readouterr().out.strip().split("would write ")[1]
+    assert Path(would) == ROOT / "videos" / folder / "x-mul-x-plus-x__x3.mp4"

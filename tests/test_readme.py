@@ -175,8 +175,8 @@ def test_own_numbers_through_the_manimgl_cli(tmp_path):
 def test_explain_commands_write_videos():
     """Both explain commands render as written, with captions, from the project root."""
     written = {
-        "make explain": ROOT / "videos" / "explain" / "tanh-x-mul-w-plus-b__x2_w-1.5_b0.5.mp4",
-        "src.explain": ROOT / "videos" / "explain" / "x-mul-x-plus-x__x3.mp4",
+        "make explain": ROOT / "videos" / "explain" / "low" / "tanh-x-mul-w-plus-b__x2_w-1.5_b0.5.mp4",
+        "src.explain": ROOT / "videos" / "explain" / "low" / "x-mul-x-plus-x__x3.mp4",
     }
     for key, video in written.items():
         command = next(c for c in bash_commands() if key in c)
@@ -189,7 +189,7 @@ def test_explain_commands_write_videos():
                          cwd=ROOT, capture_output=True, text=True, stdin=subprocess.DEVNULL,
                          timeout=300)
     assert bad.returncode != 0 and "log" in bad.stderr and "Traceback" not in bad.stderr
-    assert not list((ROOT / "videos" / "explain").glob("log-x*"))
+    assert not list((ROOT / "videos" / "explain").glob("**/log-x*"))
 
 
 def test_own_expression_through_the_manimgl_cli(tmp_path):
