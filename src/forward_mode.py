@@ -68,7 +68,7 @@ import math
 import numbers
 from typing import Callable
 
-from src.autograd import Value, _as_float, _fmt, _power
+from src.autograd import Value, _as_float, _fmt, _overflow, _power
 
 __all__ = [
     "Dual",
@@ -124,14 +124,6 @@ def _lift(other, symbol: str, left: bool) -> "Dual":
     return Dual(other)
 
 
-def _primal_overflow(a: float, symbol: str, b: float) -> OverflowError:
-    # Worded exactly as Value's message for the same overflow.
-    return OverflowError(
-        f"x {symbol} y overflowed: {_fmt(a)} {symbol} {_fmt(b)} is larger than "
-        "the largest float"
-    )
-
-
 # --------------------------------------------------------------------------
 # Dual
 # --------------------------------------------------------------------------
@@ -176,7 +168,7 @@ class Dual:
             other = _lift(other, "+", True)
         p = self.primal + other.primal
         if p - p:
-            raise _primal_overflow(self.primal, "+", other.primal)
+            raise _overflow(self.primal, "+", other.primal)
         return _result(p, self.tangent + other.tangent, "x + y")
 
     def __radd__(self, other):
@@ -188,7 +180,7 @@ class Dual:
             other = _lift(other, "-", True)
         p = self.primal - other.primal
         if p - p:
-            raise _primal_overflow(self.primal, "-", other.primal)
+            raise _overflow(self.primal, "-", other.primal)
         return _result(p, self.tangent - other.tangent, "x - y")
 
     def __rsub__(self, other):
@@ -201,7 +193,7 @@ class Dual:
         u, v = self.primal, other.primal
         p = u * v
         if p - p:
-            raise _primal_overflow(u, "*", v)
+            raise _overflow(u, "*", v)
         return _result(p, self.tangent * v + u * other.tangent, "x * y")
 
     def __rmul__(self, other):
@@ -218,7 +210,7 @@ class Dual:
             )
         q = u / v
         if q - q:
-            raise _primal_overflow(u, "/", v)
+            raise _overflow(u, "/", v)
         # The same two local derivatives as Value: 1/v and -(u/v)/v (the
         # latter instead of -u/v^2, so a tiny v cannot underflow v*v).
         return _result(q, self.tangent * (1.0 / v) + other.tangent * (-q / v), "x / y")
