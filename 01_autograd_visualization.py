@@ -66,8 +66,8 @@ from src.visualization import (  # noqa: E402
     parameter_backing, tag_labels,
 )
 from src.visualization.graph_beats import (  # noqa: E402
-    chain_rule_caption, operation_equation, operation_sentence, rule_card, rule_sentence,
-    step_sentence,
+    chain_rule_caption, code_line_products, operation_equation, operation_sentence, rule_card,
+    rule_sentence, step_sentence,
 )
 
 
@@ -1457,11 +1457,7 @@ class BackwardPassScene(LectureScene):
 
     def propagate_gradients(self):
         # One chain-rule product per code line: upstream x local, landing as a grad.
-        for line, (_, s, c) in enumerate(self.code_lines):
-            if c is None:
-                continue  # the seed, shown already
-            step = self.steps[s]
-            contribution = step.contributions[c]
+        for line, step, c, contribution in code_line_products(self.code_lines, self.steps):
             self.say(self.step_sentence(step, contribution))
             caption = self.make_caption(chain_rule_caption(self.graph, step, c))
             self.play(

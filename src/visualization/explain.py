@@ -42,8 +42,8 @@ from src.graph_text import backward_code, format_number, tex_name, tex_number
 from src.visualization.code_panel import CodePanel
 from src.visualization.graph import ComputationGraph, GradientFlow, seed_gradient
 from src.visualization.graph_beats import (
-    chain_rule_caption, operation_equation, operation_sentence, rule_card, rule_sentence,
-    step_sentence,
+    chain_rule_caption, code_line_products, operation_equation, operation_sentence, rule_card,
+    rule_sentence, step_sentence,
 )
 from src.visualization.narration import LectureScene
 from src.visualization.style import (
@@ -287,11 +287,7 @@ class ExplainExpressionScene(LectureScene):
 
     def propagate_gradients(self):
         # One chain-rule product per code line; a second arrival adds up.
-        for line, (_, s, c) in enumerate(self.code_lines):
-            if c is None:
-                continue  # the seed, shown already
-            step = self.steps[s]
-            contribution = step.contributions[c]
+        for line, step, c, contribution in code_line_products(self.code_lines, self.steps):
             target = contribution.input
             before = self.graph.drawn_gradients.get(target)
             rows = chain_rule_caption(self.graph, step, c)

@@ -12,6 +12,7 @@ graph and `graph_names`, so one change reaches every scene:
     rule_card(value, step, names)         the same as a green card (unplaced)
     step_sentence(step, contribution, names)  one chain-rule product in words
     chain_rule_caption(graph, step, index)    the same product as two formula rows
+    code_line_products(code_lines, steps)     the backward code's products, line by line
 
 Nothing here is placed on screen: the scenes decide where things go.
 """
@@ -25,7 +26,7 @@ from src.visualization.style import GRADIENT_COLOR, OPERATION_COLOR, caption_row
 
 __all__ = [
     "operation_sentence", "operation_equation", "rule_sentence", "rule_card",
-    "step_sentence", "chain_rule_caption",
+    "step_sentence", "chain_rule_caption", "code_line_products",
 ]
 
 
@@ -141,3 +142,16 @@ def chain_rule_caption(graph, step, index: int) -> VGroup:
     ).arrange(RIGHT, buff=0.15)
     return caption_rows(symbolic, numeric)
 
+
+
+def code_line_products(code_lines, steps):
+    """The chain-rule products of the generated backward code, in its line order.
+
+    `code_lines` are `backward_code`'s (text, step index, input index or None)
+    and `steps` the engine's `backward_steps()`. Yields (line number, step,
+    input index, contribution) for every line but the seed's (dL/dL = 1).
+    """
+    for line, (_, s, c) in enumerate(code_lines):
+        if c is not None:
+            step = steps[s]
+            yield line, step, c, step.contributions[c]
