@@ -393,6 +393,14 @@ def _wait(browser, test: str, seconds: float = 8):
     return browser.evaluate(f"{WAIT_FOR}(() => {test}, {seconds})")
 
 
+def _go_to(browser, h: int, v: int) -> None:
+    """Show slide (h, v) first: each test sets up the slide it starts from,
+    whatever order the tests run in (pytest-xdist may reorder them)."""
+    browser.evaluate(f"Reveal.slide({h}, {v})")
+    indices = _wait(browser, f"(i => i.h === {h} && i.v === {v} && i)(Reveal.getIndices())", 3)
+    assert indices, f"the deck did not move to slide ({h}, {v})"
+
+
 def _screenshot(browser, slides_dir: Path, name: str) -> Path:
     shot = browser.screenshot(slides_dir.parent / name)
     assert shot.read_bytes().startswith(b"\x89PNG")
@@ -416,6 +424,8 @@ def test_the_deck_loads_only_files_from_its_folder(presented, deck):
 
 def test_the_deck_starts_on_slide_1_and_plays_its_clip(presented, deck):
     slides_dir, _ = deck
+    presented.open((slides_dir / "lecture.html").as_uri())      # a fresh start
+    assert _wait(presented, "window.Reveal && Reveal.isReady()", 10)
     assert presented.evaluate("[Reveal.getIndices().h, Reveal.getIndices().v]") == [0, 0]
     state = _wait(presented, f"(s => s.time > 0.2 && s)({CLIP_STATE})")
     assert state and state["src"] == "clips/SumsScene-01.mp4" and state["error"] is None, state
@@ -427,6 +437,7 @@ def test_the_deck_starts_on_slide_1_and_plays_its_clip(presented, deck):
 
 def test_a_key_press_advances_to_slide_2_which_plays_then_holds(presented, deck):
     slides_dir, _ = deck
+    _go_to(presented, 0, 0)
     presented.press("ArrowRight")
     indices = _wait(presented, "(i => i.v === 1 && i)(Reveal.getIndices())", 3)
     assert indices and (indices["h"], indices["v"]) == (0, 1)
@@ -440,7 +451,12 @@ def test_a_key_press_advances_to_slide_2_which_plays_then_holds(presented, deck)
 
 
 def test_the_last_beat_of_a_scene_leads_to_the_next_scene(presented):
+    _go_to(presented, 0, 1)
     presented.press("ArrowRight")                          # beat 3 of the first scene
+    # Each key press is waited for: on a busy machine a second press can
+    # otherwise arrive while the deck is still moving to the first's slide.
+    indices = _wait(presented, "(i => i.v === 2 && i)(Reveal.getIndices())", 3)
+    assert indices and (indices["h"], indices["v"]) == (0, 2)
     presented.press("ArrowRight")                          # beat 1 of the second
     indices = _wait(presented, "(i => i.h === 1 && i)(Reveal.getIndices())", 3)
     assert indices and (indices["h"], indices["v"]) == (1, 0)
@@ -453,6 +469,7 @@ def test_the_last_beat_of_a_scene_leads_to_the_next_scene(presented):
 
 def test_the_speaker_view_shows_the_beats_narration(presented, deck):
     slides_dir, _ = deck
+    _go_to(presented, 0, 2)                                # the first scene's last beat
     before = {t["targetId"] for t in presented.page_targets()}
     presented.press("s")
     deadline = time.monotonic() + 10
