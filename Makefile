@@ -1,6 +1,8 @@
 # One-command set-up, tests and renders for the autograd lecture.
 #
-#   make test                          system packages + .venv + pytest (headless)
+#   make test                          system packages + .venv + the fast tests (a few minutes)
+#   make check                         everything `make test` runs, plus the slow end-to-end
+#                                      checks: README commands as written at full size (CI)
 #   make video [QUALITY=low|medium|high|4k] [SCENES="A B"] [FRAME=1]
 #   make frame [SCENES="A B"]          last frame of each scene as PNG, low quality
 #   make lecture [QUALITY=...] [JOBS=N] render stale scenes, then one lecture video with
@@ -10,11 +12,13 @@
 #   make explain EXPR="tanh(x*w + b)" VALUES="x=2 w=-1.5 b=0.5" [QUALITY=...]
 #                                      your own expression's graph and backward pass
 #                                      as videos/explain/[<quality>/]<slug>.mp4
+#   make lock                          resolve pyproject.toml again into requirements.lock
 #   make clean                         remove rendered videos and build output (keeps .venv)
 #
-# A second `make test` skips apt and pip: system packages are only installed
-# when scripts/system-deps.sh finds something missing, and pip only runs
-# when pyproject.toml is newer than .venv/.installed.
+# A second `make test` skips apt and the Python install: system packages are
+# only installed when scripts/system-deps.sh finds something missing, and the
+# environment is synced again only when requirements.lock or pyproject.toml
+# is newer than .venv/.installed.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := test
@@ -22,7 +26,9 @@ SHELL := /bin/bash
 PYTHON  ?= python3
 VENV    := .venv
 VPY     := $(VENV)/bin/python
+UV      := $(VENV)/bin/uv
 STAMP   := $(VENV)/.installed
+LOCK    := requirements.lock
 QUALITY ?= high
 SCENES  ?=
 FRAME   ?=
@@ -31,10 +37,19 @@ EXPR    ?=
 VALUES  ?=
 PYTEST_ARGS ?=
 
-# torch is a test oracle only: pin the CPU build. This machine's pip
-# configuration serves torch==2.13.0 as a local CPU wheel; installing it
-# before the dev extra keeps pip from ever resolving a CUDA build.
-TORCH_VERSION := 2.13.0
+# Every Python package is pinned, with its hashes, in requirements.lock
+# (resolved from pyproject.toml by `make lock`) and installed by uv, a fast
+# installer. uv itself is pinned in the lock too; pip only bootstraps it.
+UV_VERSION := 0.13.9
+# torch is a test oracle only, pinned as its CPU build (torch==2.13.0+cpu),
+# which is not on PyPI: uv finds the wheel in the folders pip is configured
+# to look in (`pip config get global.find-links`; this machine keeps it in
+# /opt/wheels). Elsewhere, point FIND_LINKS at a folder holding that wheel.
+FIND_LINKS ?= $(shell $(PYTHON) -m pip config get global.find-links 2>/dev/null)
+UV_SOURCES := $(foreach f,$(FIND_LINKS),--find-links $(f))
+
+# Tests run on every core, one lecture scene per worker (see conftest.py).
+PYTEST := $(VPY) -m pytest -n auto --dist loadgroup
 
 # manimgl opens a pyglet display at import: without a display, use Xvfb
 # with a 24-bit screen (xvfb-run's default is 8-bit).
@@ -44,22 +59,32 @@ else
 HEADLESS :=
 endif
 
-.PHONY: test video frame lecture slides explain sysdeps venv clean
+.PHONY: test check video frame lecture slides explain sysdeps venv lock clean
 
 sysdeps:
 	@PYTHON=$(PYTHON) bash scripts/system-deps.sh
 
 venv: $(STAMP)
 
-$(STAMP): pyproject.toml | sysdeps
+$(STAMP): $(LOCK) pyproject.toml | sysdeps
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
-	$(VPY) -m pip install --quiet --upgrade pip "setuptools<82" wheel
-	$(VPY) -m pip install --quiet "torch==$(TORCH_VERSION)"
-	$(VPY) -m pip install --quiet -e ".[dev]"
+	@test -x $(UV) || $(VPY) -m pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
+	$(UV) pip sync --quiet --python $(VPY) --require-hashes $(UV_SOURCES) $(LOCK)
+	$(UV) pip install --quiet --python $(VPY) --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
+lock: $(STAMP)
+	$(UV) pip compile --quiet pyproject.toml --extra dev --generate-hashes \
+	    --python-version 3.11 $(UV_SOURCES) --no-header -o $(LOCK)
+
+# The fast tests: engine against torch, the kit, every scene in-process at every
+# checkpoint, captions, publishing on small inputs, the page and deck in
+# Chromium, the README's snippets. The slow end-to-end ones are `make check`'s.
 test: $(STAMP)
-	$(HEADLESS) $(VPY) -m pytest $(PYTEST_ARGS)
+	$(HEADLESS) $(PYTEST) -m "not slow" $(PYTEST_ARGS)
+
+check: $(STAMP)
+	$(HEADLESS) $(PYTEST) $(PYTEST_ARGS)
 
 video: $(STAMP)
 	$(VPY) scripts/render.py --quality $(QUALITY) $(if $(strip $(SCENES)),--scenes $(SCENES)) $(if $(strip $(FRAME)),--frame)

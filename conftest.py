@@ -9,3 +9,40 @@ It does not import manimlib itself, so tests that do not need it stay fast.
 from tests.manim_harness import prepare_manimlib
 
 prepare_manimlib()
+
+
+# -- running on two cores (pytest-xdist, `make test` and `make check`) --------
+# Each scene is run once per process and shared by every test that needs it
+# (tests/scene_checks.py), and module fixtures build a lecture, a deck or a
+# page once per module. With `--dist loadgroup` every test of one scene, and
+# otherwise every test of one module, goes to the same worker, so nothing is
+# built twice.
+LECTURE_SCENES = (
+    "ChainRuleScene", "ComputationGraphScene", "ParametersVsActivationsScene",
+    "GradientPropagationScene", "BackwardPassScene", "MLPAutogradScene", "SummaryScene",
+)
+SCENE_OF_TEST_FILE = {
+    "test_scene_chain_rule.py": "ChainRuleScene",
+    "test_scene_params_activations.py": "ParametersVsActivationsScene",
+    "test_scene_gradient_propagation.py": "GradientPropagationScene",
+    "test_scene_mlp_autograd.py": "MLPAutogradScene",
+    "test_scene_summary.py": "SummaryScene",
+}
+
+
+def worker_group(nodeid: str) -> str:
+    """The xdist group of a test: the lecture scene it runs, else its module."""
+    path = nodeid.split("::", 1)[0]
+    named = [scene for scene in LECTURE_SCENES if scene in nodeid.split("::", 1)[-1]]
+    if len(named) == 1:
+        return named[0]
+    return SCENE_OF_TEST_FILE.get(path.rsplit("/", 1)[-1], path)
+
+
+import pytest  # noqa: E402
+
+
+@pytest.hookimpl(tryfirst=True)   # before xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(worker_group(item.nodeid)))

@@ -61,6 +61,7 @@ def rendered(tmp_path_factory):
     return project / "videos"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("scene", list(VARIANTS))
 def test_variant_renders_through_the_cli(rendered, scene):
     image = png_pixels(rendered / f"My{scene}.png")
@@ -68,10 +69,12 @@ def test_variant_renders_through_the_cli(rendered, scene):
     assert image.std() > 5  # not a blank frame
 
 
+@pytest.mark.slow
 def test_only_the_subclasses_are_rendered(rendered):
     assert sorted(p.name for p in rendered.glob("*.png")) == sorted(f"My{s}.png" for s in VARIANTS)
 
 
+@pytest.mark.slow
 def test_variants_differ(rendered):
     images = [png_pixels(rendered / f"My{s}.png") for s in VARIANTS]
     assert len({np.asarray(i).tobytes() for i in images}) == len(images)

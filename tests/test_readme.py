@@ -146,6 +146,7 @@ def test_make_frame_writes_the_last_frame():
     assert png_pixels(png).std() > 5
 
 
+@pytest.mark.slow
 def test_manimgl_writes_a_video(tmp_path):
     project = scratch_project(tmp_path)
     run("xvfb-run -a .venv/bin/manimgl 01_autograd_visualization.py SummaryScene -w -l", project)
@@ -172,6 +173,7 @@ def test_own_numbers_through_the_manimgl_cli(tmp_path):
     assert image.std() > 5
 
 
+@pytest.mark.slow
 def test_explain_commands_write_videos():
     """Both explain commands render as written, with captions, from the project root."""
     written = {
@@ -255,6 +257,7 @@ def test_engine_snippet_prints_what_it_says(index, monkeypatch):
         assert shown in out.getvalue(), (shown, out.getvalue())
 
 
+@pytest.mark.slow
 def test_benchmark_runs_and_agrees():
     if shutil.which(str(VENV_BIN / "python")) is None:
         pytest.skip("no .venv: run `make test`")
@@ -263,6 +266,7 @@ def test_benchmark_runs_and_agrees():
     assert re.search(r"max \|ours - micrograd\|.*: (\d\.\d+e[-+]\d+)", result.stdout)
 
 
+@pytest.mark.slow
 def test_baseline_benchmark_runs_as_written():
     """The two README lines in a shell, as a lecturer pastes them (git history needed)."""
     lines = [c for c in bash_commands() if "autograd_previous.py" in c]
@@ -277,6 +281,7 @@ def test_baseline_benchmark_runs_as_written():
     assert new_backward > 0 and old_backward > 0
 
 
+@pytest.mark.slow
 def test_forward_vs_reverse_benchmark_runs_as_written():
     out = run(".venv/bin/python benchmarks/forward_vs_reverse.py", ROOT, timeout=600).stdout
     assert "crossover (a): reverse mode is faster from n =" in out
@@ -284,6 +289,7 @@ def test_forward_vs_reverse_benchmark_runs_as_written():
     assert re.search(r"^\|?\s*2048\b", out, re.M), out[-2000:]
 
 
+@pytest.mark.slow
 def test_checkpointing_benchmark_runs_as_written():
     out = run(".venv/bin/python benchmarks/checkpointing.py", ROOT, timeout=600).stdout
     assert "the notes' claims, measured:" in out
@@ -295,6 +301,7 @@ def test_engine_section_text_blocks_belong_to_a_snippet():
     assert any(shown for _, shown in pairs), "the gradient-flow table is shown under its snippet"
 
 
+@pytest.mark.slow
 def test_render_benchmark_measures_both_qualities():
     """The README's render-speed figures come from this command: it must run as written."""
     command = next(c for c in bash_commands() if c.endswith("benchmarks/render_speed.py"))
@@ -305,6 +312,7 @@ def test_render_benchmark_measures_both_qualities():
     assert "2 cores" in out or "cores" in out
 
 
+@pytest.mark.slow
 def test_render_benchmark_finds_identical_frames():
     command = next(c for c in bash_commands() if "--check-frames" in c)
     out = run(command, ROOT, timeout=900).stdout
