@@ -514,21 +514,22 @@ def main(argv=None) -> int:
         print(f"ok: {explanation.operations} operations, depth {explanation.depth}; "
               f"would write {args.out_dir / (name + '.mp4')}")
         return 0
-    from src.publish.render import render_scene  # no manim import: it runs the CLI
+    # No manim import here: the scene renders in the manimgl CLI.
+    from src.publish.progress import SceneJob, reporting
+    from src.publish.render import render_scene
 
     out_dir = args.out_dir.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=".explain-", dir=out_dir))
     error_file = work / "error.txt"
     try:
-        def progress(done, total):
-            print(f"\rrendering {name}: frame {done}/{total}", end="", file=sys.stderr,
-                  flush=True)
-
-        ok, info = render_scene(SCENE_NAME, SCENE_FILE, args.quality, False, work,
-                                args.verbose, None, progress=progress,
-                                extra_env=scene_environment(explanation, str(error_file)))
-        print(file=sys.stderr)
+        # One redrawn line on a terminal, a line every few seconds in a log.
+        job = SceneJob(name, out_dir / f"{name}.mp4", reasons=[], inputs={})
+        with reporting([job], sys.stderr):
+            job.start()
+            ok, info = render_scene(SCENE_NAME, SCENE_FILE, args.quality, False, work,
+                                    args.verbose, None, progress=job.frames_done,
+                                    extra_env=scene_environment(explanation, str(error_file)))
         if not ok:
             if error_file.is_file():  # the scene refused (its own exact legibility check)
                 print(f"error: {error_file.read_text(encoding='utf-8').strip()}",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import re
 import shlex
@@ -78,10 +79,12 @@ COMMANDS = {
     "make video QUALITY=low": "test_make_targets_expand_as_documented",
     'make video QUALITY=low SCENES="ChainRuleScene SummaryScene"': "test_make_targets_expand_as_documented",
     "make frame SCENES=SummaryScene": "test_make_frame_writes_the_last_frame",
-    "make lecture QUALITY=low": "test_make_targets_expand_as_documented + tests/test_lecture_build.py",
+    "make lecture QUALITY=low": "test_make_targets_expand_as_documented + tests/test_lecture_build.py"
+                                " + test_make_lecture_and_slides_on_the_real_scenes",
     "make lecture": "test_make_targets_expand_as_documented + tests/test_lecture_build.py",
     "make lecture QUALITY=low JOBS=1": "test_make_targets_expand_as_documented + tests/test_lecture_build.py",
-    "make slides QUALITY=low": "test_make_targets_expand_as_documented + tests/test_slides.py",
+    "make slides QUALITY=low": "test_make_targets_expand_as_documented + tests/test_slides.py"
+                               " + test_make_lecture_and_slides_on_the_real_scenes",
     "make slides": "test_make_targets_expand_as_documented + tests/test_slides.py",
     'make explain EXPR="tanh(x*w + b)" VALUES="x=2 w=-1.5 b=0.5" QUALITY=low': "test_explain_commands_write_videos",
     '.venv/bin/python -m src.explain "x*x + x" x=3 --quality low': "test_explain_commands_write_videos",
@@ -318,3 +321,33 @@ def test_render_benchmark_finds_identical_frames():
     out = run(command, ROOT, timeout=900).stdout
     match = re.search(r"raw frames fast vs stock: identical \((\d+) of (\d+) frames equal\)", out)
     assert match and match.group(1) == match.group(2) and int(match.group(1)) > 600, out
+
+
+@pytest.mark.slow
+def test_make_lecture_and_slides_on_the_real_scenes():
+    """The lecture as a lecturer builds it: the seven real scenes at 480p,
+    joined with a chapter each, then cut into one slide per narration beat."""
+    from src.publish.assemble import probe
+    from src.publish.build import lecture_scenes
+    from src.publish.render import DEFAULT_SCENE_FILE
+
+    scenes = lecture_scenes(DEFAULT_SCENE_FILE)
+    folder = ROOT / "videos" / "low"
+    out = run("make lecture QUALITY=low", ROOT, timeout=3600).stdout
+    assert f"{len(scenes)} scenes at low quality" in out and "packaged in" in out, out[-2000:]
+    manifest = json.loads((folder / "lecture.json").read_text())
+    info = probe(folder / "lecture.mp4")
+    titles = [c["tags"]["title"] for c in info["chapters"]]
+    assert titles == [scene["title"] for scene in manifest["scenes"]] and len(titles) == len(scenes)
+    length = float(info["format"]["duration"])
+    assert abs(length - sum(scene["duration"] for scene in manifest["scenes"])) < 0.5
+    for name in ["lecture.vtt", "lecture.srt", "index.html", "posters/lecture.png"]:
+        assert (folder / name).is_file(), name
+
+    out = run("make slides QUALITY=low", ROOT, timeout=3600).stdout
+    beats = sum(len(json.loads((folder / f"{scene}.narration.json").read_text())["beats"])
+                for scene in scenes)
+    slides = folder / "slides"
+    assert len(list((slides / "clips").glob("*.mp4"))) == beats, out[-2000:]
+    for name in ["lecture.html", "lecture.pptx"]:
+        assert (slides / name).is_file(), name

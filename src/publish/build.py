@@ -24,10 +24,8 @@ import argparse
 import json
 import os
 import sys
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -35,13 +33,13 @@ from src.publish import freshness
 from src.publish.assemble import AssemblyError, Chapter, duration, join_videos
 from src.publish.captions import Cue, beat_cues, script_text, to_srt, to_vtt
 from src.publish.posters import contact_sheet, content_share, cut_frame
+from src.publish.progress import SceneJob, clock, reporting
 from src.publish.render import (
     DEFAULT_SCENE_FILE, QUALITY_FLAGS, ROOT, VIDEOS, check_manimgl, find_scenes,
     missing_dependencies, output_path, render_scene, sidecars,
 )
 
 LECTURE_TITLE = "How Autograd Works"
-REPORT_EVERY = 10.0      # seconds between progress lines when not on a terminal
 
 
 class BuildError(RuntimeError):
@@ -52,99 +50,17 @@ def lecture_folder(quality: str, out_dir: Path = VIDEOS) -> Path:
     return output_path("lecture", quality, False, out_dir).parent
 
 
-def _clock(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
-    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
-
-
-# ------------------------------------------------------------ rendering
-
-@dataclass
-class SceneJob:
-    scene: str
-    movie: Path
-    reasons: list[str]
-    inputs: dict
-    frames: tuple[int, int] = (0, 0)
-    first_frame_at: float | None = None
-    started: float | None = None
-    elapsed: float | None = None
-    ok: bool | None = None
-    error: str = ""
-
-    def status(self, now: float) -> str:
-        done, total = self.frames
-        if self.started is None:
-            return f"{self.scene} waiting"
-        if not total:
-            return f"{self.scene} preparing ({_clock(now - self.started)})"
-        text = f"{self.scene} {done}/{total} frames ({100 * done // total}%"
-        if done and self.first_frame_at is not None:
-            rate = (now - self.first_frame_at) / done
-            text += f", ~{_clock(rate * (total - done))} left"
-        return text + ")"
-
-
-@dataclass
-class Progress:
-    """Prints the running jobs' progress: one redrawn line on a terminal,
-    otherwise a line every REPORT_EVERY seconds."""
-
-    jobs: list[SceneJob]
-    stream: object = None     # sys.stdout at the time of use
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    stop: threading.Event = field(default_factory=threading.Event)
-
-    def __post_init__(self):
-        self.stream = self.stream or sys.stdout
-
-    def line(self) -> str:
-        now = time.monotonic()
-        running = [j for j in self.jobs if j.started is not None and j.ok is None]
-        finished = sum(j.ok is not None for j in self.jobs)
-        parts = [j.status(now) for j in running]
-        waiting = sum(j.started is None for j in self.jobs)
-        if waiting:
-            parts.append(f"{waiting} waiting")
-        return f"[{finished}/{len(self.jobs)} done] " + " | ".join(parts)
-
-    def say(self, text: str) -> None:
-        with self.lock:
-            tty = getattr(self.stream, "isatty", lambda: False)()
-            self.stream.write(("\r\033[K" if tty else "") + text + "\n")
-            self.stream.flush()
-
-    def run(self) -> None:
-        tty = getattr(self.stream, "isatty", lambda: False)()
-        while not self.stop.wait(0.5 if tty else REPORT_EVERY):
-            with self.lock:
-                text = self.line()
-                if tty:
-                    width = os.get_terminal_size(self.stream.fileno()).columns
-                    self.stream.write("\r\033[K" + text[: width - 1])
-                else:
-                    self.stream.write(text + "\n")
-                self.stream.flush()
-
-
 def render_jobs(jobs: list[SceneJob], scene_file: Path, quality: str, workers: int,
                 out_dir: Path, timeout: float | None, stream=None) -> None:
     """Render every job, `workers` at a time, reporting progress on `stream`."""
-    progress = Progress(jobs, stream)
     cores = os.cpu_count() or 1
     # Mesa's rasteriser starts a thread per core in every render: share them.
     env = {"LP_NUM_THREADS": str(max(1, cores // workers))} if workers > 1 else {}
 
     def run(job: SceneJob) -> None:
-        job.started = time.monotonic()
-
-        def on_frames(done: int, total: int) -> None:
-            if job.first_frame_at is None:
-                job.first_frame_at = time.monotonic()
-            job.frames = (done, total)
-
+        job.start()
         ok, info = render_scene(job.scene, scene_file, quality, False, out_dir,
-                                verbose=False, timeout=timeout, progress=on_frames,
+                                verbose=False, timeout=timeout, progress=job.frames_done,
                                 extra_env=env)
         job.elapsed = time.monotonic() - job.started
         job.ok = ok
@@ -155,19 +71,13 @@ def render_jobs(jobs: list[SceneJob], scene_file: Path, quality: str, workers: i
                                   rendered=datetime.now(timezone.utc).isoformat(timespec="seconds"))
             done, _total = job.frames
             frames = f"{done} frames " if done else ""
-            progress.say(f"{job.scene}: rendered {frames}in {_clock(job.elapsed)}")
+            progress.say(f"{job.scene}: rendered {frames}in {clock(job.elapsed)}")
         else:
             job.error = info
-            progress.say(f"{job.scene}: FAILED after {_clock(job.elapsed)}:\n{info}\n")
+            progress.say(f"{job.scene}: FAILED after {clock(job.elapsed)}:\n{info}\n")
 
-    reporter = threading.Thread(target=progress.run, daemon=True)
-    reporter.start()
-    try:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            list(pool.map(run, jobs))
-    finally:
-        progress.stop.set()
-        reporter.join()
+    with reporting(jobs, stream) as progress, ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(run, jobs))
 
 
 # ------------------------------------------------------------ packaging
@@ -266,7 +176,7 @@ def summary(jobs: dict[str, SceneJob | None], folder: Path, scenes: list[str]) -
             seconds = job.elapsed
             note = "rendered" if job.ok else "FAILED"
         factor = f"{seconds / length:.1f}x" if seconds and length else "-"
-        rows.append((scene, f"{length:.1f} s", _clock(seconds) if seconds else "-", factor, note))
+        rows.append((scene, f"{length:.1f} s", clock(seconds) if seconds else "-", factor, note))
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
                      for row in rows)
