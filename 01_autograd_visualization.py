@@ -42,21 +42,21 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from src.autograd import Value, numerical_grad  # noqa: E402
 from src.data import MOONS_SETTINGS  # noqa: E402
-from src.examples import (  # noqa: E402
+from src.lesson.examples import (  # noqa: E402
     four_link_chain, lecture_loss, shared_input, shifted_square,
 )
-from src.graph_text import (  # noqa: E402
+from src.lesson.graph_text import (  # noqa: E402
     backward_code, format_number, forward_code, graph_names, local_rule, tex_name, tex_number,
 )
-from src.layer_gradients import TwoLayerBackward  # noqa: E402
+from src.lesson.layer_gradients import TwoLayerBackward  # noqa: E402
 from src.models import MLP, mse  # noqa: E402
-from src.training_record import record_training  # noqa: E402
+from src.lesson.training_record import record_training  # noqa: E402
 from src.visualization import (  # noqa: E402
     ACTIVATION_COLOR, FADE_TIME, FORWARD_FLOW_COLOR, GRADIENT_COLOR,
     HIGHLIGHT_COLOR, INPUT_COLOR, LOSS_COLOR, NOTE_COLOR, OPERATION_COLOR,
     PARAMETER_COLOR, TRANSFORM_TIME, VALUE_TEXT_COLOR,
     CacheBox, ChainNode, CodePanel, ComputationGraph, ComputationNode,
-    FunctionBox, FunctionChain, GradientEquation, GradientFlow, LayerPipeline, LectureScene,
+    FunctionBox, FunctionChain, GradientEquation, GradientFlow, LayerPipeline,
     NetworkDiagram, ValueMatrix, arrow_flash, bullet_notes, caption_rows,
     chain_links, fork_arrows, formula, formula_line, legend, link_formula,
     link_local, math_label, math_tag, formula_matrix, morph_chain,
@@ -65,6 +65,7 @@ from src.visualization import (  # noqa: E402
     DecisionBoundaryPlot, TrainingCurves, TrainingStatus, class_color,
     parameter_backing, tag_labels,
 )
+from src.rendering.scene import LectureScene  # noqa: E402
 from src.visualization.graph_beats import (  # noqa: E402
     chain_rule_caption, code_line_products, operation_equation, operation_sentence, rule_card,
     rule_sentence, step_sentence,

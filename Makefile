@@ -87,20 +87,20 @@ check: $(STAMP)
 	$(HEADLESS) $(PYTEST) $(PYTEST_ARGS)
 
 video: $(STAMP)
-	$(VPY) scripts/render.py --quality $(QUALITY) $(if $(strip $(SCENES)),--scenes $(SCENES)) $(if $(strip $(FRAME)),--frame)
+	$(VPY) -m src.cli.video --quality $(QUALITY) $(if $(strip $(SCENES)),--scenes $(SCENES)) $(if $(strip $(FRAME)),--frame)
 
 frame: $(STAMP)
-	$(VPY) scripts/render.py --quality low --frame $(if $(strip $(SCENES)),--scenes $(SCENES))
+	$(VPY) -m src.cli.video --quality low --frame $(if $(strip $(SCENES)),--scenes $(SCENES))
 
 lecture: $(STAMP)
-	$(VPY) -m src.publish.build --quality $(QUALITY) $(if $(strip $(JOBS)),--jobs $(JOBS))
+	$(VPY) -m src.cli.lecture --quality $(QUALITY) $(if $(strip $(JOBS)),--jobs $(JOBS))
 
 slides: $(STAMP)
-	$(VPY) -m src.publish.slides --quality $(QUALITY) $(if $(strip $(JOBS)),--jobs $(JOBS))
+	$(VPY) -m src.cli.slides --quality $(QUALITY) $(if $(strip $(JOBS)),--jobs $(JOBS))
 
 explain: $(STAMP)
 	@test -n "$(EXPR)" || { echo 'usage: make explain EXPR="tanh(x*w + b)" VALUES="x=2 w=-1.5 b=0.5" [QUALITY=low]' >&2; exit 2; }
-	$(VPY) -m src.explain '$(EXPR)' $(VALUES) --quality $(QUALITY)
+	$(VPY) -m src.cli.explain '$(EXPR)' $(VALUES) --quality $(QUALITY)
 
 clean:
 	rm -rf videos build dist *.egg-info .pytest_cache

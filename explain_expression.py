@@ -1,17 +1,17 @@
 """Explain your own expression as a video: its graph and its backward pass.
 
-    python -m src.explain "tanh(x*w + b)" x=2 w=-1.5 b=0.5 --quality low
+    python -m src.cli.explain "tanh(x*w + b)" x=2 w=-1.5 b=0.5 --quality low
         -> videos/explain/low/<slug>.mp4 (+ .vtt captions); bad input: a one-line
-           error and no video (see src/explain.py)
+           error and no video (see src/lesson/expression.py)
 
     manimgl explain_expression.py ExplainExpression -w -l
         renders the default example below, or the expression and values in
         the environment variables EXPLAIN_EXPRESSION and EXPLAIN_VALUES
-        ("x=2 w=-1.5 b=0.5"), which is how `python -m src.explain` uses it.
+        ("x=2 w=-1.5 b=0.5"), which is how `python -m src.cli.explain` uses it.
 
 In a file of your own, subclass the kit's scene with class attributes:
 
-    from src.visualization.explain import ExplainExpressionScene
+    from src.rendering.explainer import ExplainExpressionScene
 
     class Shared(ExplainExpressionScene):
         expression = "x*x + x"
@@ -24,7 +24,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from src.visualization.explain import ExplainExpressionScene  # noqa: E402
+from src.rendering.explainer import ExplainExpressionScene  # noqa: E402
 
 
 class ExplainExpression(ExplainExpressionScene):

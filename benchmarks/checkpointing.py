@@ -1,4 +1,4 @@
-"""Gradient checkpointing (src/checkpoint.py) against plain backward on deep chains.
+"""Gradient checkpointing (src/theory/checkpoint.py) against plain backward on deep chains.
 
     cd /work/main && PYTHONPATH=. .venv/bin/python benchmarks/checkpointing.py \
         [--sizes 16 64 256 1024 4096 16384] [--reps 5] [--markdown]
@@ -53,7 +53,7 @@ import time
 import tracemalloc
 
 from src.autograd import Value, no_grad
-from src.checkpoint import checkpoint_sequential
+from src.theory.checkpoint import checkpoint_sequential
 
 SIZES = [16, 64, 256, 1024, 4096, 16384]
 REL, ABS = 1e-12, 1e-300

@@ -5,10 +5,10 @@
 For families of growing expressions (a chain of functions, a left-deep
 chain of binary operations, a sum of products, a balanced tree, shared
 subexpressions) this lays the explainer out exactly as its scene does
-(src/visualization/explain.py `explainer_layout`: the graph fitted into
+(src/rendering/explainer.py `explainer_layout`: the graph fitted into
 GRAPH_WIDTH x GRAPH_HEIGHT, the backward code under it) and prints the
 smallest number label in pixels at 480p (60 px per unit). The structural
-limits in src/explain.py (MAX_OPERATIONS, MAX_DEPTH, MAX_VARIABLES) are set
+limits in src/lesson/expression.py (MAX_OPERATIONS, MAX_DEPTH, MAX_VARIABLES) are set
 where this first falls below MIN_LABEL_PIXELS; bigger inputs are refused
 before the graph is built (structural check, no manim needed) and the scene
 re-checks the real layout (`legibility_error`).
@@ -27,8 +27,8 @@ from tests.manim_harness import import_manimlib, prepare_manimlib  # noqa: E402
 prepare_manimlib()
 import_manimlib()
 
-import src.explain as ex  # noqa: E402
-from src.visualization.explain import code_digit_height, explainer_layout  # noqa: E402
+import src.lesson.expression as ex  # noqa: E402
+from src.rendering.explainer import code_digit_height, explainer_layout  # noqa: E402
 from src.visualization.code_panel import CodePanel  # noqa: E402
 from src.visualization.style import CODE_FONT, text_label  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""Forward mode (src/forward_mode.py) against reverse mode (src/autograd.py), measured.
+"""Forward mode (src/theory/forward_mode.py) against reverse mode (src/autograd.py), measured.
 
     cd /work/main && .venv/bin/python benchmarks/forward_vs_reverse.py [--max-n 2048] [--repeats 3]
     cd /work/main && .venv/bin/python benchmarks/forward_vs_reverse.py --markdown   # tables for FORWARD_VS_REVERSE.md
@@ -49,7 +49,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from src.autograd import Value  # noqa: E402
-from src.forward_mode import forward_gradient, output_derivatives  # noqa: E402
+from src.theory.forward_mode import forward_gradient, output_derivatives  # noqa: E402
 
 TOL = 1e-12
 SEED = 7

@@ -1,5 +1,5 @@
 """Render speed of a lecture scene: wall time / video length, with and without
-the speed-ups of src/visualization/render_speed.py.
+the speed-ups of src/rendering/fast_render.py.
 
     cd /work/main && .venv/bin/python benchmarks/render_speed.py
     .venv/bin/python benchmarks/render_speed.py --qualities low --modes fast --repeat 3

@@ -27,7 +27,7 @@ Design notes (what differs from micrograd, and why):
 - `grad(out, inputs, create_graph=True)` records the backward pass itself,
   with each local derivative written as Value operations, so a gradient can
   be differentiated again (second derivatives, Newton's method: see
-  src/higher_order.py). `backward()` stays a loop over plain floats.
+  src/theory/higher_order.py). `backward()` stays a loop over plain floats.
 
 Standard library only: this module knows nothing of manim or numpy.
 """
@@ -48,6 +48,8 @@ __all__ = [
     "grad",
     "is_grad_enabled",
     "numerical_grad",
+    # for the theory modules, which check and report numbers as the engine does
+    "as_real", "short_number", "overflow_error", "real_power",
 ]
 
 
@@ -55,7 +57,7 @@ __all__ = [
 # Input checking
 # --------------------------------------------------------------------------
 
-def _as_float(x, what: str = "Value()") -> float:
+def as_real(x, what: str = "Value()") -> float:
     """Return `x` as a finite float, or say clearly why it cannot be one."""
     if type(x) is float and x - x == 0.0:  # the common case: a finite float
         return x
@@ -89,14 +91,16 @@ def _coerce(other, symbol: str, left: bool) -> "Value":
     return Value(other)
 
 
-def _overflow(a: float, symbol: str, b: float) -> OverflowError:
+def overflow_error(a: float, symbol: str, b: float) -> OverflowError:
+    """The error for `a symbol b` leaving the float range (forward mode raises it too)."""
     return OverflowError(
-        f"x {symbol} y overflowed: {_fmt(a)} {symbol} {_fmt(b)} is larger than "
+        f"x {symbol} y overflowed: {short_number(a)} {symbol} {short_number(b)} is larger than "
         "the largest float"
     )
 
 
-def _fmt(x: float) -> str:
+def short_number(x: float) -> str:
+    """A number as error messages show it: 6 significant digits."""
     return f"{x:.6g}"
 
 
@@ -135,11 +139,11 @@ def _d_pow_const(node):
         return (n * x.data ** (n - 1),)
     except ZeroDivisionError:
         raise ZeroDivisionError(
-            f"the derivative of x ** {_fmt(n)} is infinite at x = 0"
+            f"the derivative of x ** {short_number(n)} is infinite at x = 0"
         ) from None
     except OverflowError:
         raise OverflowError(
-            f"the derivative of x ** {_fmt(n)} overflowed at x = {_fmt(x.data)}"
+            f"the derivative of x ** {short_number(n)} overflowed at x = {short_number(x.data)}"
         ) from None
 
 
@@ -150,12 +154,12 @@ def _d_pow(node):
     except ZeroDivisionError:
         raise ZeroDivisionError(
             f"the derivative of x ** y with respect to x is infinite at "
-            f"x = 0, y = {_fmt(y.data)}"
+            f"x = 0, y = {short_number(y.data)}"
         ) from None
     except OverflowError:
         raise OverflowError(
             f"the derivative of x ** y with respect to x overflowed at "
-            f"x = {_fmt(x.data)}, y = {_fmt(y.data)}"
+            f"x = {short_number(x.data)}, y = {short_number(y.data)}"
         ) from None
     if x.data > 0:
         d_exp = node.data * math.log(x.data)
@@ -164,7 +168,7 @@ def _d_pow(node):
     else:
         raise ValueError(
             f"the derivative of x ** y with respect to y needs log(x), "
-            f"which is undefined for x = {_fmt(x.data)}; use a positive base "
+            f"which is undefined for x = {short_number(x.data)}; use a positive base "
             "or a plain number as the exponent"
         )
     return (d_base, d_exp)
@@ -299,7 +303,7 @@ class Value:
     __array_ufunc__ = None
 
     def __init__(self, data, label: str = ""):
-        self.data = _as_float(data)
+        self.data = as_real(data)
         if not isinstance(label, str):
             raise TypeError(
                 f"Value label must be a str, got {type(label).__name__} {label!r}"
@@ -318,7 +322,7 @@ class Value:
 
         `local(node)` returns one d(node)/d(input) per input, in order.
         The built-in operations call `_node` directly; custom operations
-        (src/custom_ops.py) and checkpoints (src/checkpoint.py) come here.
+        (src/theory/custom_ops.py) and checkpoints (src/theory/checkpoint.py) come here.
 
         If `local` also has a method `vjp(node, upstream)`, `backward()`
         calls that instead and adds what it returns, one number per input:
@@ -340,7 +344,7 @@ class Value:
             other = _coerce(other, "+", True)
         data = self.data + other.data
         if data - data:  # inf - inf is nan (truthy); finite - finite is 0.0
-            raise _overflow(self.data, "+", other.data)
+            raise overflow_error(self.data, "+", other.data)
         return _node(data, "+", self, other, _d_add)
 
     def __radd__(self, other):
@@ -351,7 +355,7 @@ class Value:
             other = _coerce(other, "-", True)
         data = self.data - other.data
         if data - data:  # inf - inf is nan (truthy); finite - finite is 0.0
-            raise _overflow(self.data, "-", other.data)
+            raise overflow_error(self.data, "-", other.data)
         return _node(data, "-", self, other, _d_sub)
 
     def __rsub__(self, other):
@@ -362,7 +366,7 @@ class Value:
             other = _coerce(other, "*", True)
         data = self.data * other.data
         if data - data:  # inf - inf is nan (truthy); finite - finite is 0.0
-            raise _overflow(self.data, "*", other.data)
+            raise overflow_error(self.data, "*", other.data)
         return _node(data, "*", self, other, _d_mul)
 
     def __rmul__(self, other):
@@ -373,12 +377,12 @@ class Value:
             other = _coerce(other, "/", True)
         if other.data == 0:
             raise ZeroDivisionError(
-                f"division by zero: {_fmt(self.data)} / 0 "
+                f"division by zero: {short_number(self.data)} / 0 "
                 f"(the divisor{' ' + repr(other.label) if other.label else ''} is 0)"
             )
         data = self.data / other.data
         if data - data:  # inf - inf is nan (truthy); finite - finite is 0.0
-            raise _overflow(self.data, "/", other.data)
+            raise overflow_error(self.data, "/", other.data)
         return _node(data, "/", self, other, _d_div)
 
     def __rtruediv__(self, other):
@@ -392,10 +396,10 @@ class Value:
 
     def __pow__(self, other):
         if isinstance(other, Value):
-            data = _power(self.data, other.data)
+            data = real_power(self.data, other.data)
             return _node(data, "**", self, other, _d_pow)
-        n = _as_float(other, "the exponent of Value ** n")
-        out = _node(_power(self.data, n), "**", self, None, _d_pow_const)
+        n = as_real(other, "the exponent of Value ** n")
+        out = _node(real_power(self.data, n), "**", self, None, _d_pow_const)
         out._exponent = n
         return out
 
@@ -426,7 +430,7 @@ class Value:
             data = math.exp(self.data)
         except OverflowError:
             raise OverflowError(
-                f"exp overflowed: exp({_fmt(self.data)}) is larger than the "
+                f"exp overflowed: exp({short_number(self.data)}) is larger than the "
                 "largest float (inputs above about 709.78 overflow)"
             ) from None
         return _node(data, "exp", self, None, _d_exp)
@@ -434,7 +438,7 @@ class Value:
     def log(self):
         if self.data <= 0:
             raise ValueError(
-                f"log is only defined for positive numbers, got log({_fmt(self.data)})"
+                f"log is only defined for positive numbers, got log({short_number(self.data)})"
             )
         return _node(math.log(self.data), "log", self, None, _d_log)
 
@@ -540,7 +544,7 @@ class Value:
         as if `self` fed a larger computation whose gradient reaching `self`
         is `gradient`.
         """
-        gradient = _as_float(gradient, "backward() gradient")
+        gradient = as_real(gradient, "backward() gradient")
         order = self.topological_order()
         self._adjoints(order, gradient)
         for node in order:
@@ -580,7 +584,7 @@ class Value:
         return self.data
 
     def __repr__(self) -> str:
-        parts = [f"data={_fmt(self.data)}", f"grad={_fmt(self.grad)}"]
+        parts = [f"data={short_number(self.data)}", f"grad={short_number(self.grad)}"]
         if self.label:
             parts.append(f"label={self.label!r}")
         if self.op:
@@ -617,31 +621,31 @@ def _node(data: float, op: str, a: Value, b, local) -> Value:
 def _gradient_overflow(node: "Value", gradient: float) -> OverflowError:
     what = repr(node.label) if node.label else (f"the {node.op!r} node" if node.op else "a leaf")
     return OverflowError(
-        f"backward overflowed: the gradient reaching {what} (data={_fmt(node.data)}) "
+        f"backward overflowed: the gradient reaching {what} (data={short_number(node.data)}) "
         f"is {gradient}, beyond the float range; rescale the expression"
     )
 
 
-def _power(base: float, exponent: float) -> float:
+def real_power(base: float, exponent: float) -> float:
     """base ** exponent over the reals, with clear errors."""
     if base < 0 and not exponent.is_integer():
         raise ValueError(
             f"a negative base with a non-integer exponent has no real value: "
-            f"({_fmt(base)}) ** {_fmt(exponent)}"
+            f"({short_number(base)}) ** {short_number(exponent)}"
         )
     try:
         result = base ** exponent
     except ZeroDivisionError:
         raise ZeroDivisionError(
-            f"0 cannot be raised to a negative power: 0 ** {_fmt(exponent)}"
+            f"0 cannot be raised to a negative power: 0 ** {short_number(exponent)}"
         ) from None
     except OverflowError:
         raise OverflowError(
-            f"x ** y overflowed: ({_fmt(base)}) ** {_fmt(exponent)} is larger "
+            f"x ** y overflowed: ({short_number(base)}) ** {short_number(exponent)} is larger "
             "than the largest float"
         ) from None
     if result - result:
-        raise _overflow(base, "**", exponent)
+        raise overflow_error(base, "**", exponent)
     return result
 
 
@@ -730,7 +734,7 @@ def grad(output: Value, inputs, create_graph: bool = False):
     With `create_graph=True` the backward pass is recorded like any other
     computation, so each gradient is itself a Value with a graph and can be
     differentiated again: second derivatives, mixed partials,
-    Hessian-vector products (see src/higher_order.py).
+    Hessian-vector products (see src/theory/higher_order.py).
 
         >>> x = Value(3.0)
         >>> dx = grad(x ** 3, x, create_graph=True)    # 3x^2 = 27
@@ -806,7 +810,7 @@ def numerical_grad(f: Callable, values, eps: float = 1e-6):
     single = isinstance(values, Value) or isinstance(values, numbers.Real)
     items = [values] if single else list(values)
     leaves = [v if isinstance(v, Value) else Value(v) for v in items]
-    eps = _as_float(eps, "numerical_grad eps")
+    eps = as_real(eps, "numerical_grad eps")
     if eps <= 0:
         raise ValueError(f"numerical_grad eps must be positive, got {eps!r}")
 

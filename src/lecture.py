@@ -27,6 +27,8 @@ import importlib.util
 import sys
 from pathlib import Path
 
+from src.rendering.discovery import find_scenes
+
 ROOT = Path(__file__).resolve().parent.parent
 SCENE_FILE = ROOT / "01_autograd_visualization.py"
 MODULE_NAME = "autograd_lecture_scenes"
@@ -53,12 +55,10 @@ def load():
 
 
 def scene_classes(module=None) -> dict:
-    """Scene name -> class, in the order the file defines them."""
+    """Scene name -> class, in the order the file defines them (the scenes
+    src/rendering/discovery.py finds in SCENE_FILE, as `make lecture` does)."""
     module = module or load()
-    from manimlib import Scene
-    return {name: obj for name, obj in vars(module).items()
-            if isinstance(obj, type) and issubclass(obj, Scene)
-            and obj.__module__ == module.__name__}
+    return {name: getattr(module, name) for name in find_scenes(SCENE_FILE)}
 
 
 _SCENES = scene_classes()

@@ -1,4 +1,4 @@
-"""Gradient checkpointing (src/checkpoint.py) against plain backward and torch.
+"""Gradient checkpointing (src/theory/checkpoint.py) against plain backward and torch.
 
 - Gradients through checkpoints equal plain backward's on deep chains (a
   tanh chain and a chain using every kind of operation), for many segment
@@ -30,7 +30,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from src.autograd import Value, grad, no_grad, numerical_grad
-from src.checkpoint import checkpoint, checkpoint_sequential, split_evenly
+from src.theory.checkpoint import checkpoint, checkpoint_sequential, split_evenly
 
 REL = 1e-12
 

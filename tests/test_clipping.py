@@ -1,4 +1,4 @@
-"""Gradient clipping (src/clipping.py) against torch.nn.utils, in float64."""
+"""Gradient clipping (src/theory/clipping.py) against torch.nn.utils, in float64."""
 
 import math
 
@@ -7,7 +7,7 @@ import torch
 from hypothesis import given, settings, strategies as st
 
 from src.autograd import Value
-from src.clipping import clip_grad_norm, clip_grad_value, grad_norm
+from src.theory.clipping import clip_grad_norm, clip_grad_value, grad_norm
 from src.models import MLP, SGD, mse
 
 # Magnitudes below 1e-100 are left out: torch squares them to 0 (we do not).

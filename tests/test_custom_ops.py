@@ -1,4 +1,4 @@
-"""User-defined operations (src/custom_ops.py), checked by numerical_grad."""
+"""User-defined operations (src/theory/custom_ops.py), checked by numerical_grad."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from src.autograd import Value, no_grad, numerical_grad
-from src.custom_ops import CustomOpError, Function
+from src.theory.custom_ops import CustomOpError, Function
 
 
 class Softplus(Function):

@@ -1,6 +1,6 @@
 """The expression explainer's parser, checks and command line (no manim).
 
-src/explain.py reads a user's expression with `ast` (never eval), accepts
+src/lesson/expression.py reads a user's expression with `ast` (never eval), accepts
 only a whitelist, builds the graph with the engine and refuses every bad
 input with a one-line message before anything is rendered. Expected
 gradients come from torch (float64), evaluated over the same syntax tree by
@@ -19,8 +19,9 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import src.explain as ex
-from src.explain import ExplainError, explain, parse_expression, parse_values
+import src.cli.explain as explain_cli
+import src.lesson.expression as ex
+from src.lesson.expression import ExplainError, explain, parse_expression, parse_values
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -173,7 +174,7 @@ def test_bad_input_gives_its_message(text, values, message):
 
 @pytest.mark.parametrize("text, values, message", BAD[::3], ids=[b[2][:30] for b in BAD[::3]])
 def test_command_line_refuses_without_writing(text, values, message, tmp_path, capsys):
-    code = ex.main([text, *values.split(), "--quality", "low", "--out-dir", str(tmp_path)])
+    code = explain_cli.main([text, *values.split(), "--quality", "low", "--out-dir", str(tmp_path)])
     err = capsys.readouterr().err
     assert code == 2
     lines = err.strip().splitlines()
@@ -183,14 +184,14 @@ def test_command_line_refuses_without_writing(text, values, message, tmp_path, c
 
 def test_module_entry_point_exit_status(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "src.explain", "log(x)", "x=-1", "--out-dir", str(tmp_path)],
+        [sys.executable, "-m", "src.cli.explain", "log(x)", "x=-1", "--out-dir", str(tmp_path)],
         cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip() == ("error: math error at x=-1: log is only defined for "
                                      "positive numbers, got log(-1)")
     assert not any(tmp_path.iterdir())
     ok = subprocess.run(
-        [sys.executable, "-m", "src.explain", "tanh(x*w + b)", "x=2", "w=-1.5", "b=0.5",
+        [sys.executable, "-m", "src.cli.explain", "tanh(x*w + b)", "x=2", "w=-1.5", "b=0.5",
          "--check", "--out-dir", str(tmp_path)],
         cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert ok.returncode == 0 and "tanh-x-mul-w-plus-b__x2_w-1.5_b0.5.mp4" in ok.stdout
@@ -258,6 +259,6 @@ def test_random_expressions_are_explained_or_refused_cleanly(text, numbers):
 @pytest.mark.parametrize("quality, folder", [("high", "explain"), ("low", "explain/low"),
                                              ("medium", "explain/medium")])
 def test_each_quality_has_its_own_folder_so_a_preview_never_overwrites_1080p(quality, folder, capsys):
-    assert ex.main(["x*x + x", "x=3", "--quality", quality, "--check"]) == 0
+    assert explain_cli.main(["x*x + x", "x=3", "--quality", quality, "--check"]) == 0
     would = capsys.readouterr().out.strip().split("would write ")[1]
     assert Path(would) == ROOT / "videos" / folder / "x-mul-x-plus-x__x3.mp4"

@@ -4,7 +4,7 @@ Property tests: random whitelisted expressions within the size limit
 (tests/test_explain.py `expressions`), at values from a small grid, each run
 as a scene to the end. At every checkpoint: everything in frame, no two
 texts overlap, every drawn number (`.number`) is one the engine computed,
-and no number label is smaller than src.explain.MIN_LABEL_HEIGHT. At the
+and no number label is smaller than src.lesson.expression.MIN_LABEL_HEIGHT. At the
 end: every node shows its engine value and gradient (the leaves' gradients
 also equal torch's), the code's value column shows the running totals, the
 check table shows the engine's and numerical_grad's numbers; the narration
@@ -28,10 +28,10 @@ from tests.manim_harness import import_manimlib, run_scene
 
 import_manimlib()
 
-import src.explain as ex  # noqa: E402
-from src.explain import ExplainError, explain  # noqa: E402
-from src.publish.captions import beat_cues  # noqa: E402
-from src.visualization.explain import (  # noqa: E402
+import src.lesson.expression as ex  # noqa: E402
+from src.lesson.expression import ExplainError, explain  # noqa: E402
+from src.narration.captions import beat_cues  # noqa: E402
+from src.rendering.explainer import (  # noqa: E402
     ExplainExpressionScene, explainer_layout, number_labels,
 )
 from src.visualization.graph import ComputationGraph, ComputationNode  # noqa: E402
@@ -207,7 +207,7 @@ def test_random_expressions(text, numbers):
 def test_scene_refuses_an_illegible_layout_before_drawing(monkeypatch, tmp_path):
     error_file = tmp_path / "error.txt"
     monkeypatch.setenv("EXPLAIN_ERROR_FILE", str(error_file))
-    import src.visualization.explain as kit
+    import src.rendering.explainer as kit
     monkeypatch.setattr(kit, "legibility_error", lambda h: ex.legibility_error(h * 0.5))
 
     played = []
@@ -252,7 +252,7 @@ def test_command_line_reports_the_scenes_refusal(tmp_path):
     """Inside the structural limits but 8.8 px at 480p: the scene refuses
     before drawing, the command prints its one line and writes nothing."""
     result = subprocess.run(
-        [sys.executable, "-m", "src.explain", "(x*y + z*w)*(x - w)", "x=0.5", "y=-1.5",
+        [sys.executable, "-m", "src.cli.explain", "(x*y + z*w)*(x - w)", "x=0.5", "y=-1.5",
          "z=2", "w=0.75", "--quality", "low", "--out-dir", str(tmp_path)],
         cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2, result.stderr[-2000:]

@@ -1,4 +1,4 @@
-"""Forward mode (src/forward_mode.py) checked against reverse mode and PyTorch.
+"""Forward mode (src/theory/forward_mode.py) checked against reverse mode and PyTorch.
 
 - every op's tangent rule, one op at a time, against `Value.backward()` and
   against the notes' propagation rules written out by hand;
@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from src.autograd import Value
-from src.forward_mode import (Dual, derivative, forward_gradient, jvp,
+from src.theory.forward_mode import (Dual, derivative, forward_gradient, jvp,
                               output_derivatives)
 
 # torch.func's first use scripts a helper with the deprecated torch.jit.script.
@@ -672,7 +672,7 @@ def test_api_misuse_gets_a_clear_error(call, error, shown):
 def test_the_module_docstring_examples_run():
     import doctest
 
-    import src.forward_mode as fm
+    import src.theory.forward_mode as fm
 
     failures, tried = doctest.testmod(fm, verbose=False)
     assert tried >= 8 and failures == 0

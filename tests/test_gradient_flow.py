@@ -1,4 +1,4 @@
-"""Gradient-flow report (src/gradient_flow.py) against the same network in torch."""
+"""Gradient-flow report (src/theory/gradient_flow.py) against the same network in torch."""
 
 import math
 
@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from src.autograd import Value
 from src.data import MOONS_SETTINGS, make_moons
-from src.gradient_flow import FlowReport, LayerFlow, gradient_flow
+from src.theory.gradient_flow import FlowReport, LayerFlow, gradient_flow
 from src.models import MLP, Layer, hinge
 
 F64 = torch.float64

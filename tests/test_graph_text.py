@@ -1,4 +1,4 @@
-"""src/graph_text.py: numbers, names, local rules and generated code.
+"""src/lesson/graph_text.py: numbers, names, local rules and generated code.
 
 No manim here. Every expected value comes from an independent source: the
 engine (`Value.backward()`, `backward_steps()`), Python's own arithmetic, or
@@ -11,8 +11,8 @@ import re
 import pytest
 
 from src.autograd import Value
-from src.examples import lecture_loss
-from src.graph_text import (
+from src.lesson.examples import lecture_loss
+from src.lesson.graph_text import (
     backward_code, format_number, forward_code, graph_names, local_rule,
     tex_name, tex_number,
 )

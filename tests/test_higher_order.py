@@ -1,4 +1,4 @@
-"""Higher-order derivatives: grad(..., create_graph=True) and src/higher_order.py.
+"""Higher-order derivatives: grad(..., create_graph=True) and src/theory/higher_order.py.
 
 The oracle is torch.autograd.grad(..., create_graph=True) in float64 on the
 same expressions (random DAGs over every operation the engine has).
@@ -13,8 +13,8 @@ import torch
 from hypothesis import given
 
 from src.autograd import Value, grad, no_grad
-from src.custom_ops import Function
-from src.higher_order import (NewtonStep, hessian, hessian_vector_product,
+from src.theory.custom_ops import Function
+from src.theory.higher_order import (NewtonStep, hessian, hessian_vector_product,
                               newton_minimize, nth_derivative)
 from tests.test_autograd_semantics import DAG_SETTINGS, build, dags
 

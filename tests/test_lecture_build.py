@@ -11,15 +11,17 @@ from pathlib import Path
 
 import pytest
 
+from src.cli import lecture as lecture_cli
 from src.publish import build
 from src.publish.assemble import duration, probe
-from src.publish.captions import parse_cues
+from src.narration.captions import parse_cues
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
 
 TINY_LECTURE = '''
 from manimlib import Circle, FadeIn, Square, Text, Write
-from src.visualization import LectureScene, math_label
+from src.rendering.scene import LectureScene
+from src.visualization import math_label
 
 
 class Opening(LectureScene):
@@ -65,7 +67,7 @@ def _build(scene_file: Path, out_dir: Path, log: Path) -> int:
     import contextlib
     with open(log, "w") as stream, contextlib.redirect_stdout(stream), \
             contextlib.redirect_stderr(stream):
-        return build.main(["--quality", "low", "--jobs", "2", "--file", str(scene_file),
+        return lecture_cli.main(["--quality", "low", "--jobs", "2", "--file", str(scene_file),
                            "--out-dir", str(out_dir), "--timeout", "600"])
 
 

@@ -2,7 +2,7 @@
 
 The lecture is made here in a few seconds: two short clips from ffmpeg's
 test sources (H.264, yuv420p, like the scenes), joined into lecture.mp4,
-captions through src/publish/captions.py, posters cut with ffmpeg. The page
+captions through src/narration/captions.py, posters cut with ffmpeg. The page
 is opened as a file:// URL, as a lecturer opening the folder would.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from src.publish.captions import beat_cues, to_vtt
+from src.narration.captions import beat_cues, to_vtt
 from src.publish.page import PageError, render_page, write_page
 from tests.chromium import Chromium, require_chromium
 

@@ -1,5 +1,5 @@
 """Tests for src/visualization/plots.py (decision-boundary plot, training
-curves) and src/training_record.py (one recorded training run).
+curves) and src/lesson/training_record.py (one recorded training run).
 
 The record is checked against an independent run of `src.data.train`; the
 plot's pictures are read back (pixels of the written raster, points of the
@@ -19,7 +19,7 @@ from PIL import Image  # noqa: E402
 
 from src.data import MOONS_SETTINGS, accuracy, evaluate_grid, make_moons, train  # noqa: E402
 from src.models import MLP, hinge  # noqa: E402
-from src.training_record import record_training  # noqa: E402
+from src.lesson.training_record import record_training  # noqa: E402
 from src.visualization.plots import (  # noqa: E402
     CLASS_COLORS, DecisionBoundaryPlot, RegionImage, TrainingCurves, TrainingStatus,
     class_color, pixel_class, region_pixels, zero_contour,

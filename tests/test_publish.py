@@ -14,7 +14,7 @@ from src.publish import freshness
 from src.publish.assemble import (
     AssemblyError, Chapter, chapter_list, duration, ffmetadata, join_videos, probe,
 )
-from src.publish.captions import (
+from src.narration.captions import (
     CUE_CHARS, LINE_CHARS, beat_cues, parse_cues, script_text, split_text, to_srt, to_vtt,
 )
 from src.publish.posters import contact_sheet, content_share, cut_frame
@@ -55,7 +55,7 @@ def test_cues_fit_two_caption_lines():
 
 
 def test_two_lines_are_balanced_and_do_not_end_on_an_equals_sign():
-    from src.publish.captions import balanced_lines
+    from src.narration.captions import balanced_lines
     lines = balanced_lines("So the gradient of the loss with respect to w is = -10.5 here")
     assert len(lines) == 2 and abs(len(lines[0]) - len(lines[1])) <= 12
     assert not lines[0].endswith("=")
@@ -154,14 +154,17 @@ def test_quality_and_manimgl_version_are_inputs(tmp_path, monkeypatch):
 
 def test_src_digest_follows_what_scenes_import(tmp_path):
     src = tmp_path / "src"
-    (src / "publish").mkdir(parents=True)
+    for folder in ("publish", "cli", "narration"):
+        (src / folder).mkdir(parents=True)
     (src / "engine.py").write_text("A = 1\n")
     (src / "publish" / "page.py").write_text("PAGE = 1\n")
-    (src / "publish" / "captions.py").write_text("LINE = 42\n")
+    (src / "cli" / "lecture.py").write_text("MAIN = 1\n")
+    (src / "narration" / "captions.py").write_text("LINE = 42\n")
     base = freshness.source_digest(src)
     (src / "publish" / "page.py").write_text("PAGE = 2\n")    # the builder: no re-render
+    (src / "cli" / "lecture.py").write_text("MAIN = 2\n")     # a command: no re-render
     assert freshness.source_digest(src) == base
-    (src / "publish" / "captions.py").write_text("LINE = 40\n")  # scenes write captions
+    (src / "narration" / "captions.py").write_text("LINE = 40\n")  # scenes write captions
     changed = freshness.source_digest(src)
     assert changed != base
     (src / "engine.py").write_text("A = 2\n")

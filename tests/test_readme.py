@@ -87,7 +87,7 @@ COMMANDS = {
                                " + test_make_lecture_and_slides_on_the_real_scenes",
     "make slides": "test_make_targets_expand_as_documented + tests/test_slides.py",
     'make explain EXPR="tanh(x*w + b)" VALUES="x=2 w=-1.5 b=0.5" QUALITY=low': "test_explain_commands_write_videos",
-    '.venv/bin/python -m src.explain "x*x + x" x=3 --quality low': "test_explain_commands_write_videos",
+    '.venv/bin/python -m src.cli.explain "x*x + x" x=3 --quality low': "test_explain_commands_write_videos",
     "xvfb-run -a .venv/bin/manimgl my_expression.py SharedInput -w -s -l": "test_own_expression_through_the_manimgl_cli",
     "xvfb-run -a .venv/bin/manimgl 01_autograd_visualization.py SummaryScene -w -l": "test_manimgl_writes_a_video",
     "xvfb-run -a .venv/bin/manimgl 01_autograd_visualization.py SummaryScene -w -s": "test_manimgl_writes_the_last_frame",
@@ -116,15 +116,15 @@ def test_every_readme_command_has_a_test():
 def test_make_targets_expand_as_documented():
     expected = {
         "make test": "-m pytest",
-        "make video": "scripts/render.py --quality high",
-        "make video QUALITY=low": "scripts/render.py --quality low",
+        "make video": "-m src.cli.video --quality high",
+        "make video QUALITY=low": "-m src.cli.video --quality low",
         'make video QUALITY=low SCENES="ChainRuleScene SummaryScene"':
-            "scripts/render.py --quality low --scenes ChainRuleScene SummaryScene",
-        "make lecture QUALITY=low": "-m src.publish.build --quality low",
-        "make lecture": "-m src.publish.build --quality high",
-        "make lecture QUALITY=low JOBS=1": "-m src.publish.build --quality low --jobs 1",
-        "make slides QUALITY=low": "-m src.publish.slides --quality low",
-        "make slides": "-m src.publish.slides --quality high",
+            "-m src.cli.video --quality low --scenes ChainRuleScene SummaryScene",
+        "make lecture QUALITY=low": "-m src.cli.lecture --quality low",
+        "make lecture": "-m src.cli.lecture --quality high",
+        "make lecture QUALITY=low JOBS=1": "-m src.cli.lecture --quality low --jobs 1",
+        "make slides QUALITY=low": "-m src.cli.slides --quality low",
+        "make slides": "-m src.cli.slides --quality high",
     }
     env = {k: v for k, v in os.environ.items() if k not in ("QUALITY", "SCENES", "FRAME", "JOBS")}
     for command, wanted in expected.items():
@@ -136,7 +136,7 @@ def test_make_targets_expand_as_documented():
         if ("lecture" in command or "slides" in command) and "JOBS" not in command:   # default: one job per core
             assert "--jobs" not in out.stdout, (command, out.stdout)
     # the scene names the README passes are real scenes, in the lecture's order
-    listed = subprocess.run([sys.executable, "scripts/render.py", "--list"], cwd=ROOT,
+    listed = subprocess.run([sys.executable, "-m", "src.cli.video", "--list"], cwd=ROOT,
                             capture_output=True, text=True, timeout=60).stdout.split()
     assert {"ChainRuleScene", "SummaryScene"} <= set(listed)
 
@@ -181,7 +181,7 @@ def test_explain_commands_write_videos():
     """Both explain commands render as written, with captions, from the project root."""
     written = {
         "make explain": ROOT / "videos" / "explain" / "low" / "tanh-x-mul-w-plus-b__x2_w-1.5_b0.5.mp4",
-        "src.explain": ROOT / "videos" / "explain" / "low" / "x-mul-x-plus-x__x3.mp4",
+        "src.cli.explain": ROOT / "videos" / "explain" / "low" / "x-mul-x-plus-x__x3.mp4",
     }
     for key, video in written.items():
         command = next(c for c in bash_commands() if key in c)

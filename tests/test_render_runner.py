@@ -1,24 +1,18 @@
-"""The headless render runner behind `make video` (scripts/render.py)."""
+"""`make video` (src/cli/video.py) and the headless render runner behind it
+(src/publish/render.py); scenes found by src/rendering/discovery.py."""
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from pathlib import Path
 
 import pytest
 
+from src.cli import video
+from src.publish import render as runner
+from src.rendering.discovery import find_scenes
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _load_runner():
-    spec = importlib.util.spec_from_file_location("render_runner", ROOT / "scripts" / "render.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-render = _load_runner()
 # The plan's order of the scenes.
 LECTURE_SCENES = ["ChainRuleScene", "ComputationGraphScene", "ParametersVsActivationsScene",
                   "GradientPropagationScene", "BackwardPassScene", "MLPAutogradScene",
@@ -26,7 +20,7 @@ LECTURE_SCENES = ["ChainRuleScene", "ComputationGraphScene", "ParametersVsActiva
 
 
 def test_finds_the_lecture_scenes_in_plan_order():
-    scenes = render.find_scenes(ROOT / "01_autograd_visualization.py")
+    scenes = find_scenes(ROOT / "01_autograd_visualization.py")
     # The plan's order: scene 2 before scene 5; nothing that is not a scene.
     assert scenes == LECTURE_SCENES
 
@@ -38,18 +32,18 @@ def test_finds_subclasses_and_respects_an_explicit_order(tmp_path):
         "class A(InteractiveScene):\n    pass\n"
         "class B(A):\n    x = 1.0\n"
     )
-    assert render.find_scenes(source) == ["A", "B"]
+    assert find_scenes(source) == ["A", "B"]
     source.write_text(source.read_text() + "SCENES_IN_ORDER = [B, A]\n")
-    assert render.find_scenes(source) == ["B", "A"]
+    assert find_scenes(source) == ["B", "A"]
 
 
 def test_list_prints_the_scenes(capsys):
-    assert render.main(["--list"]) == 0
+    assert video.main(["--list"]) == 0
     assert capsys.readouterr().out.split() == LECTURE_SCENES
 
 
 def test_unknown_scene_is_named_with_the_available_ones(capsys):
-    assert render.main(["--scenes", "BackwardPasScene"]) == 2
+    assert video.main(["--scenes", "BackwardPasScene"]) == 2
     err = capsys.readouterr().err
     assert "unknown scene: BackwardPasScene" in err
     assert "BackwardPassScene" in err and "ComputationGraphScene" in err
@@ -58,9 +52,9 @@ def test_unknown_scene_is_named_with_the_available_ones(capsys):
 @pytest.mark.parametrize("program", ["ffmpeg", "latex", "dvisvgm"])
 def test_missing_program_is_reported_up_front_with_its_install_command(monkeypatch, capsys, tmp_path, program):
     real_which = shutil.which
-    monkeypatch.setattr(render.shutil, "which",
+    monkeypatch.setattr(runner.shutil, "which",
                         lambda name, *a, **k: None if name == program else real_which(name, *a, **k))
-    assert render.main(["--scenes", "BackwardPassScene", "--out-dir", str(tmp_path)]) == 3
+    assert video.main(["--scenes", "BackwardPassScene", "--out-dir", str(tmp_path)]) == 3
     err = capsys.readouterr().err
     assert f"{program} (needed for" in err
     assert "apt-get install" in err
@@ -79,7 +73,7 @@ def test_failed_render_leaves_no_file_and_names_the_scene(tmp_path, capsys):
     )
     out = tmp_path / "videos"
     out.mkdir()
-    code = render.main(["--file", str(scene_file), "--out-dir", str(out), "-q", "low"])
+    code = video.main(["--file", str(scene_file), "--out-dir", str(out), "-q", "low"])
     captured = capsys.readouterr()
     assert code == 1
     text = captured.out + captured.err

@@ -1,4 +1,4 @@
-"""The render speed-ups (src/visualization/render_speed.py) keep every pixel.
+"""The render speed-ups (src/rendering/fast_render.py) keep every pixel.
 
 Small scenes are rendered twice in this process, with the speed-ups off
 (stock manimgl 1.7.2) and on, through the real SceneFileWriter but with a
@@ -26,8 +26,8 @@ from manimlib import (  # noqa: E402
     Transform, VGroup,
 )
 
-from src.visualization import render_speed  # noqa: E402
-from src.visualization.render_speed import (  # noqa: E402
+from src.rendering import fast_render as render_speed  # noqa: E402
+from src.rendering.fast_render import (  # noqa: E402
     ENV_SWITCH, FastRenderMixin, encoder_args, fill_rects,
 )
 
@@ -261,13 +261,13 @@ def test_switch_off_is_stock_manimgl(monkeypatch):
 
 
 def test_lecture_scenes_use_the_mixin():
-    from src.visualization.narration import LectureScene
+    from src.rendering.scene import LectureScene
     assert LectureScene.__mro__[1] is FastRenderMixin
 
 
 def test_harness_checkpoint_images_identical(monkeypatch):
     """The scene tests' path: skipped animations, an image at every checkpoint."""
-    from src.visualization.narration import LectureScene
+    from src.rendering.scene import LectureScene
     from tests.manim_harness import run_scene
 
     class Tiny(LectureScene):

@@ -22,7 +22,7 @@ from tests.scene_checks import (  # noqa: E402
     text_overlaps,
 )
 from src.autograd import Value  # noqa: E402
-from src.graph_text import tex_number  # noqa: E402
+from src.lesson.graph_text import tex_number  # noqa: E402
 
 ChainRuleScene = lecture_module().ChainRuleScene
 
@@ -275,9 +275,9 @@ def test_variants_draw_different_numbers():
 # --------------------------------------------------------------------------
 
 def test_chain_formulas_come_from_the_graph():
-    from src.examples import four_link_chain, shifted_square
+    from src.lesson.examples import four_link_chain, shifted_square
     from src.visualization.chain import chain_links, link_formula, link_symbol, substitute
-    from src.graph_text import graph_names
+    from src.lesson.graph_text import graph_names
 
     F, x = shifted_square(3.0)
     names = graph_names(F)

@@ -23,7 +23,7 @@ from tests.scene_checks import (  # noqa: E402
     text_overlaps,
 )
 from src.autograd import Value  # noqa: E402
-from src.graph_text import tex_number  # noqa: E402
+from src.lesson.graph_text import tex_number  # noqa: E402
 from src.models import MLP  # noqa: E402
 from src.visualization import LayerPipeline, ValueMatrix  # noqa: E402
 
@@ -313,7 +313,7 @@ def test_engine_agrees_with_torch():
 
 
 def test_scene_checks_the_matrix_formulas_against_the_engine():
-    from src.layer_gradients import TwoLayerBackward
+    from src.lesson.layer_gradients import TwoLayerBackward
     net = TwoLayerBackward(*inputs_of("lecture"))
     net.check()
     net.layer1.neurons[0].w[1].grad += 1e-3  # the engine and the formulas now disagree

@@ -24,7 +24,7 @@ MLPAutogradScene = lecture_module().MLPAutogradScene
 
 from src.autograd import no_grad  # noqa: E402
 from src.data import MOONS_SETTINGS, accuracy, make_moons, train  # noqa: E402
-from src.graph_text import tex_number  # noqa: E402
+from src.lesson.graph_text import tex_number  # noqa: E402
 from src.models import MLP, hinge  # noqa: E402
 from src.visualization import NetworkDiagram, ValueMatrix, edge_style  # noqa: E402
 from src.visualization.plots import (  # noqa: E402

@@ -1,8 +1,8 @@
 """The lecture's narration: what each scene says, when, and that it can be read.
 
 Every lecture scene narrates its beats with `LectureScene.say` and marks a
-poster frame with `mark_poster` (src/visualization/narration.py). The
-captions (src/publish/captions.py `beat_cues`) are cut from those beats, so
+poster frame with `mark_poster` (src/rendering/scene.py). The
+captions (src/narration/captions.py `beat_cues`) are cut from those beats, so
 these tests check, on the scene's own clock (headless, no video written):
 
 * enough beats (>= 5), in order, inside the scene;
@@ -23,16 +23,16 @@ import re
 import pytest
 
 from src.data import MOONS_SETTINGS, make_moons, train
-from src.graph_text import format_number
+from src.lesson.graph_text import format_number
 from src.models import MLP, hinge, mse
-from src.publish.captions import beat_cues
+from src.narration.captions import beat_cues
 from tests.manim_harness import lecture_module, run_scene
 from tests.scene_checks import opacity, scene_run, visible_texts
 
 lecture = lecture_module()
 from manimlib import FadeIn, Square  # noqa: E402  (after the harness set manimlib up)
 
-from src.visualization import LectureScene  # noqa: E402
+from src.rendering.scene import LectureScene  # noqa: E402
 
 MIN_BEATS = 5
 MIN_BEAT_SECONDS = 1.5

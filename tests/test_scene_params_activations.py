@@ -24,7 +24,7 @@ from tests.scene_checks import (  # noqa: E402
     assert_no_problems, assert_not_blank, assert_on_time, hex_of, off_frame, opacity,
     text_overlaps,
 )
-from src.graph_text import tex_number  # noqa: E402
+from src.lesson.graph_text import tex_number  # noqa: E402
 from src.models import MLP, mse  # noqa: E402
 
 # (seed, input vector, target)

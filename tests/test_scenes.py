@@ -19,7 +19,7 @@ from tests.scene_checks import (  # noqa: E402
     text_overlaps,
 )
 from src.autograd import Value  # noqa: E402
-from src.graph_text import tex_number  # noqa: E402
+from src.lesson.graph_text import tex_number  # noqa: E402
 from src.visualization import ComputationGraph, ComputationNode  # noqa: E402
 
 SCENES = ["ComputationGraphScene", "BackwardPassScene"]

@@ -24,7 +24,8 @@ import numpy as np
 import pytest
 
 from src.publish import slides as slides_module
-from src.publish.slides import SlidesError, build_slides, count_frames, main, plan_scene
+from src.cli.slides import main
+from src.publish.slides import SlidesError, build_slides, count_frames, plan_scene
 from tests.chromium import Chromium, require_chromium
 
 SCREENSHOT_COPIES = Path("/tmp")

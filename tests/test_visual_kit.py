@@ -16,8 +16,8 @@ mn = import_manimlib()
 from manimlib.utils.color import color_to_hex, color_to_rgb  # noqa: E402
 
 from src.autograd import Value  # noqa: E402
-from src.examples import lecture_loss, shared_input  # noqa: E402
-from src.graph_text import backward_code, graph_names, tex_number  # noqa: E402
+from src.lesson.examples import lecture_loss, shared_input  # noqa: E402
+from src.lesson.graph_text import backward_code, graph_names, tex_number  # noqa: E402
 from src import visualization as vis  # noqa: E402
 from src.visualization import (  # noqa: E402
     CodePanel, ComputationGraph, GradientFlow, seed_gradient, value_to_color,

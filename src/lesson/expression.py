@@ -1,8 +1,8 @@
-"""Explain your own expression: parse it safely, check it, render its video.
+"""Explain your own expression: parse it safely and check it (no manim).
 
-    python -m src.explain "tanh(x*w + b)" x=2 w=-1.5 b=0.5 [--quality low]
-
-writes videos/explain/<slug>.mp4 (videos/explain/<quality>/ below high quality,
+The command `python -m src.cli.explain "tanh(x*w + b)" x=2 w=-1.5 b=0.5
+[--quality low]` (src/cli/explain.py) uses this module, then renders
+videos/explain/<slug>.mp4 (videos/explain/<quality>/ below high quality,
 as the scenes) with its captions (<slug>.vtt) beside it:
 the expression's graph built operation by operation with the engine's values,
 each operation's local rule, the backward pass in reverse topological order
@@ -41,20 +41,15 @@ balanced tree 11.0 px at 3 operations, 8.8 at 5; shared subexpressions
 `MAX_OPERATIONS` = 5 operations, `MAX_DEPTH` = 4 in a row, `MAX_VARIABLES` =
 4; no manim needed) and, near the limit, the exact one: the scene lays the
 graph out before drawing anything and refuses with `legibility_error` if its
-smallest number is below 9 px (`python -m src.explain` prints that message
+smallest number is below 9 px (`python -m src.cli.explain` prints that message
 and exits 2 without a video).
 """
 from __future__ import annotations
 
-import argparse
 import ast
 import hashlib
 import math
-import os
 import re
-import shutil
-import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,10 +59,10 @@ __all__ = [
     "FUNCTIONS", "MAX_OPERATIONS", "MAX_DEPTH", "MAX_VARIABLES", "MAX_NAME_LENGTH",
     "MIN_LABEL_PIXELS", "MIN_LABEL_HEIGHT", "GRAPH_WIDTH", "GRAPH_HEIGHT",
     "ExplainError", "Expression", "Explanation",
-    "parse_expression", "parse_values", "expression_tex", "explain", "legibility_error", "slug", "main",
+    "parse_expression", "parse_values", "expression_tex", "explain", "legibility_error", "slug",
 ]
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCENE_FILE = ROOT / "explain_expression.py"
 SCENE_NAME = "ExplainExpression"
 OUTPUT_DIR = ROOT / "videos" / "explain"
@@ -260,7 +255,7 @@ _FUNCTION_TEX = {"relu": r"\mathrm{ReLU}", "sigmoid": r"\sigma", "tanh": r"\tanh
 
 def expression_tex(expression: Expression) -> str:
     """The expression typeset: a/b as a fraction, ** as a superscript."""
-    from src.graph_text import tex_name
+    from src.lesson.graph_text import tex_name
     return _tex(expression.tree.body, tex_name)
 
 
@@ -477,80 +472,3 @@ def scene_environment(explanation: Explanation, error_file: str | None = None) -
     if error_file:
         env["EXPLAIN_ERROR_FILE"] = error_file
     return env
-
-
-def _parse_args(argv):
-    parser = argparse.ArgumentParser(
-        prog="python -m src.explain",
-        description="Render a video that explains the graph and backward pass of an expression.",
-        epilog="Example: python -m src.explain \"tanh(x*w + b)\" x=2 w=-1.5 b=0.5 --quality low",
-    )
-    parser.add_argument("expression", help=f"a formula in names, numbers, + - * / ** and "
-                                           f"{', '.join(FUNCTIONS)}")
-    parser.add_argument("values", nargs="*", metavar="NAME=NUMBER",
-                        help="one value per variable")
-    parser.add_argument("-q", "--quality", choices=["low", "medium", "high", "4k"],
-                        default="high", help="low=480p ... high=1080p (default), 4k")
-    parser.add_argument("--out-dir", type=Path, default=None,
-                        help="where the video goes (default: videos/explain/ for high "
-                             "quality, videos/explain/<quality>/ for the others, as the scenes)")
-    parser.add_argument("--check", action="store_true",
-                        help="only check the input; render nothing")
-    parser.add_argument("-v", "--verbose", action="store_true", help="show manimgl's output")
-    return parser.parse_args(argv)
-
-
-def main(argv=None) -> int:
-    args = _parse_args(argv)
-    if args.out_dir is None:  # a quick low-quality look never overwrites the 1080p video
-        args.out_dir = OUTPUT_DIR if args.quality == "high" else OUTPUT_DIR / args.quality
-    try:
-        explanation = explain(args.expression, args.values)
-    except ExplainError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    name = slug(explanation.expression.text, explanation.values)
-    if args.check:
-        print(f"ok: {explanation.operations} operations, depth {explanation.depth}; "
-              f"would write {args.out_dir / (name + '.mp4')}")
-        return 0
-    # No manim import here: the scene renders in the manimgl CLI.
-    from src.publish.progress import SceneJob, reporting
-    from src.publish.render import render_scene
-
-    out_dir = args.out_dir.resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=".explain-", dir=out_dir))
-    error_file = work / "error.txt"
-    try:
-        # One redrawn line on a terminal, a line every few seconds in a log.
-        job = SceneJob(name, out_dir / f"{name}.mp4", reasons=[], inputs={})
-        with reporting([job], sys.stderr):
-            job.start()
-            ok, info = render_scene(SCENE_NAME, SCENE_FILE, args.quality, False, work,
-                                    args.verbose, None, progress=job.frames_done,
-                                    extra_env=scene_environment(explanation, str(error_file)))
-        if not ok:
-            if error_file.is_file():  # the scene refused (its own exact legibility check)
-                print(f"error: {error_file.read_text(encoding='utf-8').strip()}",
-                      file=sys.stderr)
-                return 2
-            print(f"error: the render failed; last lines of manimgl's output:\n{info}",
-                  file=sys.stderr)
-            return 1
-        produced = Path(info)
-        final = out_dir / f"{name}.mp4"
-        for suffix in (".narration.json", ".vtt"):
-            side = produced.with_name(produced.stem + suffix)
-            if side.is_file():
-                os.replace(side, final.with_name(final.stem + suffix))
-        os.replace(produced, final)
-        shown = os.path.relpath(final, Path.cwd())
-        print(f"wrote {shown} (+ {final.stem}.vtt)")
-        return 0
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

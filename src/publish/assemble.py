@@ -30,7 +30,8 @@ class Chapter:
     end: float
 
 
-def _run(cmd: list[str], what: str) -> str:
+def run_tool(cmd: list[str], what: str) -> str:
+    """Run ffmpeg/ffprobe; AssemblyError naming `what` failed (or how to install it)."""
     if shutil.which(cmd[0]) is None:
         raise AssemblyError(f"{cmd[0]} not found (needed to {what}); install it with:\n"
                             "    sudo apt-get install -y --no-install-recommends ffmpeg")
@@ -42,7 +43,7 @@ def _run(cmd: list[str], what: str) -> str:
 
 def probe(video: Path) -> dict:
     """ffprobe's view of a video: format, streams and chapters."""
-    out = _run(["ffprobe", "-v", "error", "-print_format", "json", "-show_format",
+    out = run_tool(["ffprobe", "-v", "error", "-print_format", "json", "-show_format",
                 "-show_streams", "-show_chapters", str(video)], f"read {video.name}")
     return json.loads(out)
 
@@ -104,7 +105,7 @@ def join_videos(videos: list[Path], out: Path, chapters: list[Chapter], title: s
         meta = Path(tmp) / "chapters.txt"
         meta.write_text(ffmetadata(chapters, title), encoding="utf-8")
         partial = Path(tmp) / out.name
-        _run(["ffmpeg", "-y", "-v", "error", "-f", "concat", "-safe", "0", "-i", str(listing),
+        run_tool(["ffmpeg", "-y", "-v", "error", "-f", "concat", "-safe", "0", "-i", str(listing),
               "-f", "ffmetadata", "-i", str(meta), "-map", "0", "-map_metadata", "1",
               "-map_chapters", "1", "-c", "copy", "-movflags", "+faststart", str(partial)],
              f"join {len(videos)} videos into {out.name}")

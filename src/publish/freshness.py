@@ -3,7 +3,7 @@
 A scene's inputs are what can change its video: its own class (and the
 scene classes it derives from in the same file), the rest of the scene file
 except other scenes' classes, every file under src/ a scene can import
-(not the builder in src/publish/, but its captions), custom_config.yml, the
+(not src/publish/ and src/cli/, which only build the lecture), custom_config.yml, the
 quality and the manimgl version. Their fingerprint is kept in a stamp file
 beside the video after a good render:
 
@@ -22,7 +22,7 @@ import json
 from importlib import metadata
 from pathlib import Path
 
-from src.publish.render import _base_name, find_scenes
+from src.rendering.discovery import base_name, find_scenes
 
 STAMPS = ".stamps"
 
@@ -49,7 +49,7 @@ def scene_code(scene_file: Path, scene: str) -> str:
         if name in lineage or name not in classes:
             continue
         lineage.add(name)
-        todo.extend(_base_name(b) for b in classes[name].bases)
+        todo.extend(base_name(b) for b in classes[name].bases)
     lines = text.split("\n")
     for name in set(find_scenes(scene_file)) - lineage:
         node = classes.get(name)
@@ -61,10 +61,10 @@ def scene_code(scene_file: Path, scene: str) -> str:
     return "\n".join(lines)
 
 
-# src/publish/ builds the lecture from rendered scenes; a scene imports only
-# its captions module, so the rest of it does not make videos stale.
-BUILDER = "publish"
-BUILDER_FILES_SCENES_USE = {"captions.py"}
+# A scene can import any layer of src/ but the two above it: publishing
+# (src/publish/) and the command-line entry points (src/cli/) build the
+# lecture from rendered scenes, so editing them makes no video stale.
+NOT_IMPORTED_BY_SCENES = {"publish", "cli"}
 
 
 def source_digest(src: Path) -> str:
@@ -72,9 +72,7 @@ def source_digest(src: Path) -> str:
     parts = []
     for path in sorted(src.glob("**/*.py")):
         rel = path.relative_to(src)
-        if "__pycache__" in rel.parts:
-            continue
-        if rel.parts[0] == BUILDER and rel.name not in BUILDER_FILES_SCENES_USE:
+        if "__pycache__" in rel.parts or rel.parts[0] in NOT_IMPORTED_BY_SCENES:
             continue
         parts += [str(rel).encode(), path.read_bytes()]
     return _digest(*parts)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont
 
-from src.publish.assemble import _run, duration
+from src.publish.assemble import duration, run_tool
 
 BACKGROUND = (0, 0, 0)
 SHEET_BACKGROUND = (18, 18, 22)
@@ -26,7 +26,7 @@ def cut_frame(video: Path, seconds: float, out: Path) -> Path:
     seconds = min(max(0.0, seconds), max(0.0, length - 0.05))
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name("." + out.name)
-    _run(["ffmpeg", "-y", "-v", "error", "-ss", f"{seconds:.3f}", "-i", str(video),
+    run_tool(["ffmpeg", "-y", "-v", "error", "-ss", f"{seconds:.3f}", "-i", str(video),
           "-frames:v", "1", str(partial)], f"cut a frame at {seconds:.2f} s from {video.name}")
     os.replace(partial, out)
     return out

@@ -1,18 +1,10 @@
-#!/usr/bin/env python3
-"""Headless render runner for the lecture scenes.
+"""The render runner: one scene through the manimgl CLI, headless and atomic.
 
-    .venv/bin/python scripts/render.py                       # every scene, 1080p
-    .venv/bin/python scripts/render.py -q low --scenes A B   # 480p drafts of A and B
-    .venv/bin/python scripts/render.py --frame --scenes A    # last frame of A as PNG
-    .venv/bin/python scripts/render.py --list                # scene names, in order
+    ok, path_or_error = render_scene("BackwardPassScene", scene_file, "low", False, out_dir, ...)
 
-Scenes are the classes of 01_autograd_visualization.py whose base class name
-ends in "Scene" (or that derive from such a class defined in the same file),
-in definition order, found by parsing the file with `ast` (nothing is
-imported). A top-level `SCENES_IN_ORDER = [A, B, ...]` in the file, which
-manimgl itself honours, takes precedence.
-
-Output layout (paths relative to the project root):
+Used by `make video` (src/cli/video.py), `make lecture` (src/cli/lecture.py)
+and `make explain` (src/cli/explain.py). Output layout (relative to the
+project root):
 
     videos/<Scene>.mp4            --quality high (the default): the lecture
     videos/<quality>/<Scene>.mp4  --quality low | medium | 4k
@@ -23,17 +15,11 @@ Each scene is rendered by the manimgl CLI of this Python environment, under
 hidden temporary directory inside videos/; only a finished, non-empty file is
 moved into place with an atomic rename, so a failed render leaves no partial
 file behind (an older good file of the same scene stays untouched).
-
-On failure the scene's name and the tail of its output are printed and the
-remaining scenes are still tried (use --fail-fast to stop at the first
-failure); the exit status is 1 if any scene failed. Missing system programs
-are reported up front with the apt-get command that installs them (exit 3);
-an unknown scene name lists the available scenes (exit 2).
+`missing_dependencies()` names each missing system program with the apt-get
+command that installs it.
 """
 from __future__ import annotations
 
-import argparse
-import ast
 import os
 import re
 import shutil
@@ -41,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,41 +55,6 @@ HEADLESS_PROGRAMS = {
 
 class UsageError(Exception):
     pass
-
-
-# ---------------------------------------------------------------- discovery
-
-def _base_name(node: ast.expr) -> str:
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        return node.attr
-    if isinstance(node, ast.Subscript):  # e.g. Generic[...]
-        return _base_name(node.value)
-    return ""
-
-
-def find_scenes(scene_file: Path) -> list[str]:
-    """Scene class names of `scene_file` in definition order (see module doc)."""
-    tree = ast.parse(scene_file.read_text(encoding="utf-8"), filename=str(scene_file))
-    for node in tree.body:
-        targets = []
-        if isinstance(node, ast.Assign):
-            targets = node.targets
-        elif isinstance(node, ast.AnnAssign) and node.value is not None:
-            targets = [node.target]
-        if any(isinstance(t, ast.Name) and t.id == "SCENES_IN_ORDER" for t in targets):
-            value = node.value
-            if isinstance(value, (ast.List, ast.Tuple)):
-                return [_base_name(elt) for elt in value.elts if _base_name(elt)]
-    scenes: list[str] = []
-    for node in tree.body:
-        if not isinstance(node, ast.ClassDef) or node.name.startswith("_"):
-            continue
-        bases = [_base_name(b) for b in node.bases]
-        if any(b.endswith("Scene") or b in scenes for b in bases):
-            scenes.append(node.name)
-    return scenes
 
 
 # ------------------------------------------------------------- dependencies
@@ -141,7 +91,7 @@ def check_manimgl() -> str | None:
     )
     if probe.returncode != 0:
         return (f"manimgl is not installed for {sys.executable}; run `make venv` "
-                f"and use .venv/bin/python scripts/render.py (or `make video`)")
+                f"and use `make video` (or .venv/bin/python -m src.cli.video)")
     return None
 
 
@@ -173,7 +123,7 @@ def tail(text: str, n: int = TAIL_LINES) -> str:
 
 
 FRAMES = re.compile(r"(\d+)/(\d+) \[")
-# Files a LectureScene writes beside its movie (src/visualization/narration.py).
+# Files a LectureScene writes beside its movie (src/rendering/scene.py).
 SIDECARS = (".narration.json", ".vtt")
 
 
@@ -290,102 +240,3 @@ def probe_video(path: Path) -> str | None:
     if result.returncode != 0 or not result.stdout.strip():
         return f"ffprobe cannot read the video: {result.stderr.strip()[-300:]}"
     return None
-
-
-# --------------------------------------------------------------------- main
-
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description="Render the lecture scenes headlessly with manimgl.",
-        epilog="Output: videos/<Scene>.mp4 (high), videos/<quality>/<Scene>.mp4 "
-               "(low, medium, 4k), videos/frames/<Scene>.png (--frame).",
-    )
-    parser.add_argument("--scenes", nargs="+", metavar="SCENE",
-                        help="scene class names (default: all, in file order)")
-    parser.add_argument("-q", "--quality", choices=list(QUALITY_FLAGS), default="high",
-                        help="low=480p, medium=720p, high=1080p (default), 4k=2160p")
-    parser.add_argument("--frame", action="store_true",
-                        help="write only the last frame of each scene as a PNG")
-    parser.add_argument("--list", action="store_true", help="print the scene names and exit")
-    parser.add_argument("--fail-fast", action="store_true",
-                        help="stop at the first failed scene (default: try them all)")
-    parser.add_argument("--file", type=Path, default=DEFAULT_SCENE_FILE,
-                        help="scene file (default: 01_autograd_visualization.py)")
-    parser.add_argument("--out-dir", type=Path, default=VIDEOS,
-                        help="output root (default: videos/)")
-    parser.add_argument("--timeout", type=float, default=None,
-                        help="seconds allowed per scene (default: no limit)")
-    parser.add_argument("-v", "--verbose", action="store_true",
-                        help="stream manimgl's output while rendering")
-    return parser.parse_args(argv)
-
-
-def main(argv: list[str] | None = None) -> int:
-    from src.publish.freshness import fingerprint, write_stamp  # it imports this module
-    args = parse_args(argv)
-    scene_file = args.file.resolve()
-    if not scene_file.is_file():
-        print(f"error: scene file {scene_file} not found", file=sys.stderr)
-        return 2
-    try:
-        available = find_scenes(scene_file)
-    except SyntaxError as exc:
-        print(f"error: cannot parse {scene_file}: {exc}", file=sys.stderr)
-        return 2
-    if args.list:
-        print("\n".join(available))
-        return 0
-    if not available:
-        print(f"error: no Scene classes found in {scene_file.name}", file=sys.stderr)
-        return 2
-
-    scenes = args.scenes or available
-    unknown = [s for s in scenes if s not in available]
-    if unknown:
-        print(f"error: unknown scene{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}\n"
-              f"available scenes in {scene_file.name}:\n  " + "\n  ".join(available),
-              file=sys.stderr)
-        return 2
-
-    problems = missing_dependencies()
-    manim_problem = check_manimgl()
-    if manim_problem:
-        problems.append(manim_problem)
-    if problems:
-        print("error: missing dependencies:", file=sys.stderr)
-        for p in problems:
-            print(f"  - {p}", file=sys.stderr)
-        return 3
-
-    out_dir = args.out_dir.resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    what = "last frame" if args.frame else f"{args.quality} quality video"
-    failed: list[str] = []
-    for i, scene in enumerate(scenes, 1):
-        print(f"[{i}/{len(scenes)}] {scene}: rendering {what}...", flush=True)
-        start = time.monotonic()
-        inputs = None if args.frame else fingerprint(scene_file, scene, args.quality, ROOT)
-        ok, info = render_scene(scene, scene_file, args.quality, args.frame,
-                                out_dir, args.verbose, args.timeout)
-        elapsed = time.monotonic() - start
-        if ok:
-            if inputs is not None:   # `make lecture` will not render it again
-                write_stamp(Path(info), inputs, render_seconds=round(elapsed, 1))
-            shown = os.path.relpath(info, Path.cwd()) if info.startswith(str(Path.cwd())) else info
-            print(f"[{i}/{len(scenes)}] {scene}: wrote {shown} ({elapsed:.1f} s)", flush=True)
-        else:
-            failed.append(scene)
-            print(f"[{i}/{len(scenes)}] {scene}: FAILED after {elapsed:.1f} s; "
-                  f"last lines of output:\n{info}\n", file=sys.stderr, flush=True)
-            if args.fail_fast:
-                break
-
-    if failed:
-        print(f"{len(failed)} scene(s) failed: {', '.join(failed)}", file=sys.stderr)
-        return 1
-    print(f"all {len(scenes)} scene(s) rendered", flush=True)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

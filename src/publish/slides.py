@@ -1,10 +1,8 @@
-"""`make slides`: the lecture as beat-by-beat slides that work offline.
+"""The lecture as beat-by-beat slides that work offline (`make slides`).
 
-    .venv/bin/python -m src.publish.slides --quality low [--jobs 2]
-
-First the scenes are brought up to date exactly as `make lecture` does it
-(src/publish/build.py renders what is stale and packages the lecture); then
-every scene video is cut at its narration beats, one clip per beat, into a
+`make slides` (src/cli/slides.py) first brings the scenes up to date exactly
+as `make lecture` does it (src/cli/lecture.py renders what is stale and
+packages the lecture); then every scene video is cut at its narration beats, one clip per beat, into a
 `slides/` folder beside the scene videos (videos/ for high quality,
 videos/<quality>/ otherwise):
 
@@ -41,7 +39,6 @@ nothing changed cuts nothing.
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -55,8 +52,7 @@ from html import escape
 from pathlib import Path
 
 from src.publish import build
-from src.publish.assemble import AssemblyError, _run, probe
-from src.publish.render import DEFAULT_SCENE_FILE, QUALITY_FLAGS, VIDEOS
+from src.publish.assemble import probe, run_tool
 
 SLIDES = "slides"
 CLIPS = "clips"
@@ -143,7 +139,7 @@ def video_facts(movie: Path) -> tuple[Fraction, int, int, int]:
 
 def count_frames(video: Path) -> int:
     """Frames (video packets: one per frame in MP4) of a video, without decoding it."""
-    out = _run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-count_packets",
+    out = run_tool(["ffprobe", "-v", "error", "-select_streams", "v:0", "-count_packets",
                 "-show_entries", "stream=nb_read_packets", "-of", "csv=p=0", str(video)],
                f"count the frames of {video.name}")
     return int(out.strip().split(",")[0])
@@ -228,7 +224,7 @@ def cut_scene(cut: SceneCut, slides_dir: Path) -> None:
         firsts = "+".join(f"eq(n,{s.first_frame})" for s in cut.slides)
         cmd += ["-map", "0:v:0", "-an", "-vf", f"select='{firsts}'", "-fps_mode", "passthrough",
                 "-q:v", "2", str(tmp / "first%03d.jpg")]
-        _run(cmd, f"cut {cut.movie.name} into {len(cut.slides)} clips")
+        run_tool(cmd, f"cut {cut.movie.name} into {len(cut.slides)} clips")
 
         made = sorted(tmp.glob("clip*.mp4"))
         posters = sorted(tmp.glob("first*.jpg"))
@@ -555,60 +551,3 @@ def build_slides(scenes: list[str], folder: Path, title: str = build.LECTURE_TIT
         write_pptx(pptx, title, cuts, slides_dir)
         _write_text(deck_stamp, json.dumps(deck_record, indent=1) + "\n")
     return SlidesResult(slides_dir, cuts, done, not fresh or force)
-
-
-# ------------------------------------------------------------ main
-
-def parse_args(argv):
-    parser = argparse.ArgumentParser(
-        description="Render what is stale (as `make lecture`), then cut every scene at its "
-                    "narration beats into slides: slides/lecture.html (reveal.js, offline), "
-                    "slides/lecture.pptx and manim-slides presentation files.")
-    parser.add_argument("-q", "--quality", choices=list(QUALITY_FLAGS), default="high")
-    parser.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 1,
-                        help="scenes rendered at once (default: the machine's cores)")
-    parser.add_argument("--file", type=Path, default=DEFAULT_SCENE_FILE)
-    parser.add_argument("--out-dir", type=Path, default=VIDEOS)
-    parser.add_argument("--timeout", type=float, default=None,
-                        help="seconds allowed per scene render")
-    parser.add_argument("--no-render", action="store_true",
-                        help="use the scene videos as they are: render nothing, package nothing")
-    parser.add_argument("--force", action="store_true", help="cut every scene again")
-    return parser.parse_args(argv)
-
-
-def main(argv=None) -> int:
-    args = parse_args(argv)
-    if not args.no_render:
-        forwarded = ["--quality", args.quality, "--jobs", str(args.jobs),
-                     "--file", str(args.file), "--out-dir", str(args.out_dir)]
-        if args.timeout is not None:
-            forwarded += ["--timeout", str(args.timeout)]
-        code = build.main(forwarded)
-        if code:
-            return code
-    try:
-        scenes = build.lecture_scenes(args.file.resolve())
-    except build.BuildError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    folder = build.lecture_folder(args.quality, args.out_dir.resolve())
-    started = time.monotonic()
-    try:
-        result = build_slides(scenes, folder, force=args.force)
-    except (SlidesError, build.BuildError, AssemblyError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    rel = os.path.relpath(result.folder)
-    print(f"slides in {time.monotonic() - started:.1f} s: {len(result.slides)} slides from "
-          f"{len(scenes)} scenes ({len(result.cut)} cut, {len(scenes) - len(result.cut)} up to "
-          f"date)\n  {rel}/lecture.html   open it in a browser; S shows the speaker notes\n"
-          f"  {rel}/lecture.pptx   PowerPoint/Keynote"
-          f"{' (unchanged)' if not result.pptx_written else ''}\n"
-          f"  cd {rel} && manim-slides present --folder {MANIM_SLIDES} {' '.join(scenes)}",
-          flush=True)
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

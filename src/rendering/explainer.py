@@ -1,7 +1,7 @@
 """ExplainExpressionScene: any expression's graph and backward pass, narrated.
 
     # my_expression.py
-    from src.visualization.explain import ExplainExpressionScene
+    from src.rendering.explainer import ExplainExpressionScene
 
     class MyNeuron(ExplainExpressionScene):
         expression = "sigmoid(x*w + b)"
@@ -9,7 +9,7 @@
 
     $ xvfb-run -a .venv/bin/manimgl my_expression.py MyNeuron -w -l
 
-(or `python -m src.explain "sigmoid(x*w + b)" x=1 w=0.5 b=-2`, which renders
+(or `python -m src.cli.explain "sigmoid(x*w + b)" x=1 w=0.5 b=-2`, which renders
 explain_expression.py's scene into videos/explain/). The story is Scene 2's
 and Scene 5's, told about the user's expression with the same beats
 (src/visualization/graph_beats.py): the leaves, each operation running with
@@ -20,7 +20,7 @@ checked against `numerical_grad`. Everything drawn comes from the engine.
 
 `explainer_layout(explanation)` builds the pictures without a scene and
 measures their smallest number label; the scene refuses (ExplainError,
-before drawing anything) when it is below src.explain.MIN_LABEL_HEIGHT.
+before drawing anything) when it is below src.lesson.expression.MIN_LABEL_HEIGHT.
 """
 from __future__ import annotations
 
@@ -34,18 +34,18 @@ from manimlib import (
     FadeIn, FadeOut, FadeTransform, FlashAround, LaggedStart, VGroup, Write,
 )
 
-from src.explain import (
+from src.lesson.expression import (
     ExplainError, Explanation, explain, expression_tex, legibility_error,
     GRAPH_HEIGHT, GRAPH_WIDTH,
 )
-from src.graph_text import backward_code, format_number, tex_name, tex_number
+from src.lesson.graph_text import backward_code, format_number, tex_name, tex_number
 from src.visualization.code_panel import CodePanel
 from src.visualization.graph import ComputationGraph, GradientFlow, seed_gradient
 from src.visualization.graph_beats import (
     chain_rule_caption, code_line_products, operation_equation, operation_sentence, rule_card,
     rule_sentence, step_sentence,
 )
-from src.visualization.narration import LectureScene
+from src.rendering.scene import LectureScene
 from src.visualization.style import (
     CODE_FONT,
     FADE_TIME, GRADIENT_COLOR, HIGHLIGHT_COLOR, LOSS_COLOR, NOTE_COLOR, OPERATION_COLOR,

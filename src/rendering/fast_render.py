@@ -1,12 +1,12 @@
 """Faster manimgl 1.7.2 renders with the same pixels.
 
-    from src.visualization.render_speed import FastRenderMixin
+    from src.rendering.fast_render import FastRenderMixin
 
     class LectureScene(FastRenderMixin, InteractiveScene): ...
 
 Every lecture scene derives from LectureScene, so the plain CLI
 (`manimgl 01_autograd_visualization.py BackwardPassScene -w -l`) and
-scripts/render.py get the speed-ups; `AUTOGRAD_FAST_RENDER=0` turns them all
+`make video` get the speed-ups; `AUTOGRAD_FAST_RENDER=0` turns them all
 off (stock manimgl behaviour), for side-by-side measurements
 (benchmarks/render_speed.py) and for the frame-identity tests
 (tests/test_render_speed.py). Nothing is patched globally: the mixin binds

@@ -24,8 +24,8 @@ from pathlib import Path
 
 from manimlib import InteractiveScene
 
-from src.publish.captions import beat_cues, to_vtt
-from src.visualization.render_speed import FastRenderMixin
+from src.narration.captions import beat_cues, to_vtt
+from src.rendering.fast_render import FastRenderMixin
 from src.visualization.style import title_text
 
 __all__ = ["LectureScene", "narration_path"]

@@ -74,7 +74,7 @@ from __future__ import annotations
 import math
 from typing import Callable, Sequence
 
-from src.autograd import Value, _fmt, enable_grad, is_grad_enabled, no_grad
+from src.autograd import Value, short_number, enable_grad, is_grad_enabled, no_grad
 
 __all__ = ["checkpoint", "checkpoint_sequential", "split_evenly"]
 
@@ -118,7 +118,7 @@ def _check_output(segment, out, when: str) -> Value:
 def _describe(v: Value) -> str:
     label = f"label {v.label!r}, " if v.label else ""
     kind = "a leaf" if v.is_leaf else f"a {v.op!r} node"
-    return f"a Value ({kind}, {label}data={_fmt(v.data)})"
+    return f"a Value ({kind}, {label}data={short_number(v.data)})"
 
 
 # --------------------------------------------------------------------------
@@ -208,8 +208,8 @@ def _derivatives(segment, node: Value, upstream: float = 1.0) -> tuple:
         _check_closed(segment, copies, order, node.inputs)
     if out.data != node.data:
         raise RuntimeError(
-            f"checkpoint: recomputing {_name(segment)} gave {_fmt(out.data)} "
-            f"but the forward pass gave {_fmt(node.data)}; a segment must "
+            f"checkpoint: recomputing {_name(segment)} gave {short_number(out.data)} "
+            f"but the forward pass gave {short_number(node.data)}; a segment must "
             "compute the same value every time (no randomness or outside "
             "state), and its inputs must not change before backward()"
         )

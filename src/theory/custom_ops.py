@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 import numbers
 
-from src.autograd import Value, _as_float, _fmt, numerical_grad
+from src.autograd import Value, as_real, short_number, numerical_grad
 
 __all__ = ["Function", "CustomOpError"]
 
@@ -85,7 +85,7 @@ class Function:
         if not inputs:
             raise TypeError(f"{self.op_name} needs at least one input")
         values = tuple(
-            v if isinstance(v, Value) else Value(_as_float(v, f"{self.op_name} input {i}"))
+            v if isinstance(v, Value) else Value(as_real(v, f"{self.op_name} input {i}"))
             for i, v in enumerate(inputs)
         )
         out = self.forward(*(v.data for v in values))
@@ -118,7 +118,7 @@ class Function:
             if not _is_finite_number(d):
                 raise CustomOpError(
                     f"{self.op_name}.derivative gave {_short(d)} ({type(d).__name__}) for input {i} "
-                    f"at {', '.join(_fmt(x) for x in xs)}; each entry must be a finite real number"
+                    f"at {', '.join(short_number(x) for x in xs)}; each entry must be a finite real number"
                 )
         return tuple(float(d) for d in local)
 
@@ -129,7 +129,7 @@ class Function:
         where they disagree by more than `tolerance` (relative to the larger
         of 1 and the derivative's size). Like `torch.autograd.gradcheck`.
         """
-        xs = [Value(_as_float(p, f"{self.op_name}.check point")) for p in points]
+        xs = [Value(as_real(p, f"{self.op_name}.check point")) for p in points]
         out = self(*xs)
         analytic = list(self._local(out))
         numeric = numerical_grad(lambda *vs: self(*vs), xs, eps)
@@ -137,7 +137,7 @@ class Function:
             if abs(a - n) > tolerance * max(1.0, abs(a)):
                 raise CustomOpError(
                     f"{self.op_name}.derivative disagrees with central differences for "
-                    f"input {i} at {', '.join(_fmt(p) for p in points)}: it says {a!r}, "
+                    f"input {i} at {', '.join(short_number(p) for p in points)}: it says {a!r}, "
                     f"the forward formula's slope is about {n!r}"
                 )
         return analytic

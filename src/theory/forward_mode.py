@@ -68,7 +68,7 @@ import math
 import numbers
 from typing import Callable
 
-from src.autograd import Value, _as_float, _fmt, _overflow, _power
+from src.autograd import Value, as_real, short_number, overflow_error, real_power
 
 __all__ = [
     "Dual",
@@ -97,7 +97,7 @@ def _result(primal: float, tangent: float, what: str) -> "Dual":
     if tangent - tangent:  # inf or nan; 0.0 for every finite number
         raise OverflowError(
             f"forward mode overflowed: the tangent (derivative) of {what} at "
-            f"value {_fmt(primal)} is {tangent}, beyond the float range; "
+            f"value {short_number(primal)} is {tangent}, beyond the float range; "
             "rescale the expression or the seed tangents"
         )
     out = _new_dual(Dual)
@@ -152,8 +152,8 @@ class Dual:
     __array_ufunc__ = None
 
     def __init__(self, primal, tangent=0.0):
-        self.primal = _as_float(primal, "Dual()")
-        self.tangent = _as_float(tangent, "Dual() tangent")
+        self.primal = as_real(primal, "Dual()")
+        self.tangent = as_real(tangent, "Dual() tangent")
 
     @property
     def data(self) -> float:
@@ -168,7 +168,7 @@ class Dual:
             other = _lift(other, "+", True)
         p = self.primal + other.primal
         if p - p:
-            raise _overflow(self.primal, "+", other.primal)
+            raise overflow_error(self.primal, "+", other.primal)
         return _result(p, self.tangent + other.tangent, "x + y")
 
     def __radd__(self, other):
@@ -180,7 +180,7 @@ class Dual:
             other = _lift(other, "-", True)
         p = self.primal - other.primal
         if p - p:
-            raise _overflow(self.primal, "-", other.primal)
+            raise overflow_error(self.primal, "-", other.primal)
         return _result(p, self.tangent - other.tangent, "x - y")
 
     def __rsub__(self, other):
@@ -193,7 +193,7 @@ class Dual:
         u, v = self.primal, other.primal
         p = u * v
         if p - p:
-            raise _overflow(u, "*", v)
+            raise overflow_error(u, "*", v)
         return _result(p, self.tangent * v + u * other.tangent, "x * y")
 
     def __rmul__(self, other):
@@ -206,11 +206,11 @@ class Dual:
         u, v = self.primal, other.primal
         if v == 0:
             raise ZeroDivisionError(
-                f"division by zero: {_fmt(u)} / 0 (the divisor is 0)"
+                f"division by zero: {short_number(u)} / 0 (the divisor is 0)"
             )
         q = u / v
         if q - q:
-            raise _overflow(u, "/", v)
+            raise overflow_error(u, "/", v)
         # The same two local derivatives as Value: 1/v and -(u/v)/v (the
         # latter instead of -u/v^2, so a tiny v cannot underflow v*v).
         return _result(q, self.tangent * (1.0 / v) + other.tangent * (-q / v), "x / y")
@@ -240,9 +240,9 @@ class Dual:
             return _pow_dual(self, other)
         if isinstance(other, Value):
             _lift(other, "**", True)  # raises the mixing error
-        n = _as_float(other, "the exponent of Dual ** n")
+        n = as_real(other, "the exponent of Dual ** n")
         u = self.primal
-        p = _power(u, n)
+        p = real_power(u, n)
         if n == 0:
             local = 0.0  # x**0 is constant, even at x = 0
         else:
@@ -250,13 +250,13 @@ class Dual:
                 local = n * u ** (n - 1)
             except ZeroDivisionError:
                 raise ZeroDivisionError(
-                    f"the derivative of x ** {_fmt(n)} is infinite at x = 0"
+                    f"the derivative of x ** {short_number(n)} is infinite at x = 0"
                 ) from None
             except OverflowError:
                 raise OverflowError(
-                    f"the derivative of x ** {_fmt(n)} overflowed at x = {_fmt(u)}"
+                    f"the derivative of x ** {short_number(n)} overflowed at x = {short_number(u)}"
                 ) from None
-        return _result(p, self.tangent * local, f"x ** {_fmt(n)}")
+        return _result(p, self.tangent * local, f"x ** {short_number(n)}")
 
     def __rpow__(self, other):
         return _lift(other, "**", False) ** self
@@ -291,7 +291,7 @@ class Dual:
             e = math.exp(self.primal)
         except OverflowError:
             raise OverflowError(
-                f"exp overflowed: exp({_fmt(self.primal)}) is larger than the "
+                f"exp overflowed: exp({short_number(self.primal)}) is larger than the "
                 "largest float (inputs above about 709.78 overflow)"
             ) from None
         return _result(e, self.tangent * e, "exp(x)")
@@ -301,7 +301,7 @@ class Dual:
         u = self.primal
         if u <= 0:
             raise ValueError(
-                f"log is only defined for positive numbers, got log({_fmt(u)})"
+                f"log is only defined for positive numbers, got log({short_number(u)})"
             )
         return _result(math.log(u), self.tangent * (1.0 / u), "log(x)")
 
@@ -321,24 +321,24 @@ class Dual:
     # float and drop the derivative. Without it, Python refuses: use x.sin().
 
     def __repr__(self) -> str:
-        return f"Dual(primal={_fmt(self.primal)}, tangent={_fmt(self.tangent)})"
+        return f"Dual(primal={short_number(self.primal)}, tangent={short_number(self.tangent)})"
 
 
 def _pow_dual(x: Dual, y: Dual) -> Dual:
     """(u, u') ** (v, v'), with Value's checks and messages for x ** y."""
     u, v = x.primal, y.primal
-    p = _power(u, v)
+    p = real_power(u, v)
     try:
         d_base = v * u ** (v - 1.0) if v != 0 else 0.0
     except ZeroDivisionError:
         raise ZeroDivisionError(
             f"the derivative of x ** y with respect to x is infinite at "
-            f"x = 0, y = {_fmt(v)}"
+            f"x = 0, y = {short_number(v)}"
         ) from None
     except OverflowError:
         raise OverflowError(
             f"the derivative of x ** y with respect to x overflowed at "
-            f"x = {_fmt(u)}, y = {_fmt(v)}"
+            f"x = {short_number(u)}, y = {short_number(v)}"
         ) from None
     if u > 0:
         d_exp = p * math.log(u)
@@ -347,7 +347,7 @@ def _pow_dual(x: Dual, y: Dual) -> Dual:
     else:
         raise ValueError(
             f"the derivative of x ** y with respect to y needs log(x), "
-            f"which is undefined for x = {_fmt(u)}; use a positive base "
+            f"which is undefined for x = {short_number(u)}; use a positive base "
             "or a plain number as the exponent"
         )
     return _result(p, x.tangent * d_base + y.tangent * d_exp, "x ** y")
@@ -377,7 +377,7 @@ def _inputs(values, who: str) -> tuple:
                 f"{who}: input {i} is a {type(v).__name__}; pass plain numbers "
                 "(the function itself receives Duals)"
             )
-        floats.append(_as_float(v, f"{who}: input {i}"))
+        floats.append(as_real(v, f"{who}: input {i}"))
     return floats, single
 
 
@@ -399,7 +399,7 @@ def _split(out, who: str, index=None) -> tuple:
     if isinstance(out, Dual):
         return out.primal, out.tangent
     if isinstance(out, numbers.Real) and not isinstance(out, bool):
-        return _as_float(out, f"{who}: the output of f"), 0.0
+        return as_real(out, f"{who}: the output of f"), 0.0
     where = "f returned" if index is None else f"output {index} of f is"
     hint = ""
     if isinstance(out, Value):

@@ -20,7 +20,7 @@ or grow geometrically:
 * **Exploding gradients**: with large weights and a non-saturating
   activation (ReLU), every step back multiplies by more than 1, and all the
   gradients become huge (`||dL/dW|| >> 1`): one SGD step throws the
-  weights far away. `src.clipping.clip_grad_norm` is the usual remedy.
+  weights far away. `src.theory.clipping.clip_grad_norm` is the usual remedy.
 * **Dead ReLUs**: a ReLU unit whose pre-activation is <= 0 for every input
   outputs 0 everywhere, its slope is 0 everywhere, so its weights get
   exactly zero gradient and it can never come back by gradient descent.
@@ -55,7 +55,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from src.autograd import Value, enable_grad
-from src.clipping import grad_norm
+from src.theory.clipping import grad_norm
 from src.models import MLP, hinge, mse
 
 __all__ = ["LayerFlow", "FlowReport", "gradient_flow", "LOSSES"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numbers
 from typing import Callable, NamedTuple, Sequence
 
-from src.autograd import Value, _as_float, grad
+from src.autograd import Value, as_real, grad
 
 __all__ = [
     "nth_derivative",
@@ -32,7 +32,7 @@ def _leaves(values, who: str) -> list:
     if isinstance(values, (Value, numbers.Real)):
         raise TypeError(f"{who} expects a sequence of numbers, got a single {type(values).__name__}; "
                         "wrap it in a list")
-    leaves = [Value(v.data if isinstance(v, Value) else _as_float(v, who), f"x{i}")
+    leaves = [Value(v.data if isinstance(v, Value) else as_real(v, who), f"x{i}")
               for i, v in enumerate(values)]
     if not leaves:
         raise ValueError(f"{who} needs at least one input")
@@ -94,7 +94,7 @@ def hessian_vector_product(f: Callable, values: Sequence, vector: Sequence) -> l
     if isinstance(vector, (Value, numbers.Real)) or not hasattr(vector, "__iter__"):
         raise TypeError(f"hessian_vector_product(): the vector must be a list of numbers, "
                         f"one per input, got {type(vector).__name__} {vector!r:.40}")
-    v = [_as_float(c, "hessian_vector_product() vector entry") for c in vector]
+    v = [as_real(c, "hessian_vector_product() vector entry") for c in vector]
     if len(v) != len(xs):
         raise ValueError(f"hessian_vector_product(): the vector has {len(v)} entries "
                          f"for {len(xs)} inputs; give one per input")
@@ -126,7 +126,7 @@ def newton_minimize(f: Callable, x0, steps: int = 6) -> list:
     """
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
         raise ValueError(f"newton_minimize steps must be a non-negative int, got {steps!r}")
-    x = _as_float(x0, "newton_minimize x0")
+    x = as_real(x0, "newton_minimize x0")
     path = []
     for k in range(steps + 1):
         leaf = Value(x, "x")

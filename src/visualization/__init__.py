@@ -12,7 +12,10 @@ One module per kind of picture; everything public is re-exported here, so
     chain        FunctionChain and the formulas of a chain of one-input functions
     equations    GradientEquation and the pieces of matrix formulas with numbers
     icons        small pictograms of the scenes' ideas (the summary's list)
-    narration    LectureScene: say() per beat, mark_poster(), heading()
+    plots        moons, decision boundary, loss and accuracy curves, training status
+
+The kit draws; it imports the engine's numbers but nothing of rendering or
+publishing (LectureScene is src/rendering/scene.py).
 """
 
 from src.visualization.style import *  # noqa: F401,F403
@@ -25,4 +28,3 @@ from src.visualization.icons import *  # noqa: F401,F403
 from src.visualization.chain import *  # noqa: F401,F403
 from src.visualization.equations import *  # noqa: F401,F403
 from src.visualization.plots import *  # noqa: F401,F403
-from src.visualization.narration import *  # noqa: F401,F403

@@ -35,7 +35,7 @@ from manimlib import (
 )
 
 from src.autograd import Value
-from src.graph_text import graph_names, tex_name, tex_number
+from src.lesson.graph_text import graph_names, tex_name, tex_number
 from src.visualization.graph import op_symbol
 from src.visualization.style import (
     EDGE_COLOR, GRADIENT_COLOR, OPERATION_COLOR, ROLE_COLORS,

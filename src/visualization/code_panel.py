@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from manimlib import DOWN, GREY_B, LEFT, RIGHT, WHITE, YELLOW, Rectangle, Transform, VGroup, FadeIn
 
-from src.graph_text import tex_number
+from src.lesson.graph_text import tex_number
 from src.visualization.style import CODE_FONT, GRADIENT_COLOR, math_label, text_label
 
 

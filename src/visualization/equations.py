@@ -1,6 +1,6 @@
 """Matrix equations on screen: a gradient's formula beside its numbers.
 
-(The numbers themselves come from src/layer_gradients.py.)
+(The numbers themselves come from src/lesson/layer_gradients.py.)
 
 * Pictures of matrix formulas: `formula` / `number` / `formula_line` (a
   line of TeX pieces, engine numbers and `ValueMatrix`es), `GradientEquation`

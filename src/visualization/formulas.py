@@ -12,7 +12,7 @@ from __future__ import annotations
 from manimlib import RIGHT, WHITE, RoundedRectangle, Tex, VGroup
 
 from src.autograd import Value
-from src.graph_text import tex_number
+from src.lesson.graph_text import tex_number
 from src.visualization.style import PARAMETER_COLOR, math_label
 from src.visualization.style import digit_height as zero_height  # typeset_row has a digit_height argument
 

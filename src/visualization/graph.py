@@ -17,7 +17,7 @@ from manimlib import (
 )
 
 from src.autograd import Value
-from src.graph_text import graph_names, tex_name, tex_number
+from src.lesson.graph_text import graph_names, tex_name, tex_number
 from src.visualization.style import (
     EDGE_COLOR, FADE_TIME, FORWARD_FLOW_COLOR, GRADIENT_COLOR, ROLE_COLORS,
     TRANSFORM_TIME, VALUE_TEXT_COLOR, math_label,

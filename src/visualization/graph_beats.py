@@ -2,7 +2,7 @@
 
 Scene 2 (ComputationGraphScene) and Scene 5 (BackwardPassScene) tell their
 story about one fixed expression; the expression explainer
-(src/visualization/explain.py) tells the same story about any expression.
+(src/rendering/explainer.py) tells the same story about any expression.
 Both build their sentences, captions and rule cards here, from the engine's
 graph and `graph_names`, so one change reaches every scene:
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 from manimlib import DOWN, LEFT, RIGHT, SurroundingRectangle, VGroup
 
 from src.autograd import Value
-from src.graph_text import format_number, local_rule, tex_name, tex_number
+from src.lesson.graph_text import format_number, local_rule, tex_name, tex_number
 from src.visualization.style import GRADIENT_COLOR, OPERATION_COLOR, caption_rows, math_label
 
 __all__ = [

@@ -21,7 +21,7 @@ from manimlib import (
 )
 
 from src.autograd import Value
-from src.graph_text import tex_number
+from src.lesson.graph_text import tex_number
 from src.visualization.style import (
     ACTIVATION_COLOR, FORWARD_FLOW_COLOR, GRADIENT_COLOR, INPUT_COLOR,
     TRANSFORM_TIME, digit_height, math_label, value_to_color,

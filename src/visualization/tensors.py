@@ -19,7 +19,7 @@ from manimlib import (
 )
 
 from src.autograd import Value
-from src.graph_text import tex_number
+from src.lesson.graph_text import tex_number
 from src.visualization.style import ACTIVATION_COLOR, digit_height, math_label, text_label
 
 __all__ = ["ValueMatrix", "CacheBox", "as_number_rows", "reveal_from"]

@@ -1,0 +1,1 @@
+"""Command-line entry points: make video, lecture, slides, explain (python -m src.cli.<name>)."""

@@ -1,0 +1,1 @@
+"""Rendering: LectureScene, the explainer's scene, the render speed-up with its fallback, and finding a file's scenes."""
