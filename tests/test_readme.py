@@ -74,7 +74,8 @@ def png_pixels(path: Path) -> np.ndarray:
 
 # How each README command is proved. Keys are the commands exactly as written.
 COMMANDS = {
-    "make test": "test_make_targets_expand_as_documented (and CI runs it)",
+    "make test": "test_make_targets_expand_as_documented",
+    "make check": "test_make_targets_expand_as_documented (and CI runs it)",
     "make video": "test_make_targets_expand_as_documented",
     "make video QUALITY=low": "test_make_targets_expand_as_documented",
     'make video QUALITY=low SCENES="ChainRuleScene SummaryScene"': "test_make_targets_expand_as_documented",
@@ -115,7 +116,8 @@ def test_every_readme_command_has_a_test():
 
 def test_make_targets_expand_as_documented():
     expected = {
-        "make test": "-m pytest",
+        "make test": '-m pytest -n auto --dist loadgroup -m "not slow"',
+        "make check": "-m pytest -n auto --dist loadgroup",
         "make video": "-m src.cli.video --quality high",
         "make video QUALITY=low": "-m src.cli.video --quality low",
         'make video QUALITY=low SCENES="ChainRuleScene SummaryScene"':
@@ -135,6 +137,11 @@ def test_make_targets_expand_as_documented():
         assert wanted in out.stdout, (command, out.stdout)
         if ("lecture" in command or "slides" in command) and "JOBS" not in command:   # default: one job per core
             assert "--jobs" not in out.stdout, (command, out.stdout)
+        if command == "make check":      # everything: the slow tests are not left out
+            assert "not slow" not in out.stdout, out.stdout
+    # CI runs the whole suite, as the README says
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert re.search(r"^make check$", ci, re.M), ci
     # the scene names the README passes are real scenes, in the lecture's order
     listed = subprocess.run([sys.executable, "-m", "src.cli.video", "--list"], cwd=ROOT,
                             capture_output=True, text=True, timeout=60).stdout.split()
