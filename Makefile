@@ -12,6 +12,10 @@
 #   make explain EXPR="tanh(x*w + b)" VALUES="x=2 w=-1.5 b=0.5" [QUALITY=...]
 #                                      your own expression's graph and backward pass
 #                                      as videos/explain/[<quality>/]<slug>.mp4
+#   make explorer [QUALITY=...]        the explorer: a web page running the engine in the browser
+#                                      (Pyodide), in videos/[<quality>/]explorer/
+#   make serve [QUALITY=...] [PORT=8000]  make explorer, then serve that lecture folder on
+#                                      http://127.0.0.1:PORT/ (Ctrl-C stops it)
 #   make lock                          resolve pyproject.toml again into requirements.lock
 #   make clean                         remove rendered videos and build output (keeps .venv)
 #
@@ -35,6 +39,7 @@ FRAME   ?=
 JOBS    ?=
 EXPR    ?=
 VALUES  ?=
+PORT    ?= 8000
 PYTEST_ARGS ?=
 
 # Every Python package is pinned, with its hashes, in requirements.lock
@@ -59,7 +64,7 @@ else
 HEADLESS :=
 endif
 
-.PHONY: test check video frame lecture slides explain sysdeps venv lock clean
+.PHONY: test check video frame lecture slides explain explorer serve sysdeps venv lock clean
 
 sysdeps:
 	@PYTHON=$(PYTHON) bash scripts/system-deps.sh
@@ -73,6 +78,15 @@ $(STAMP): $(LOCK) pyproject.toml | sysdeps
 	$(UV) pip install --quiet --python $(VPY) --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
+# The explorer's one JavaScript package, Pyodide, pinned in package-lock.json
+# and installed from the npm registry by `npm ci` (again only when the lock changes).
+NODE_STAMP := node_modules/.installed
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing (the explorer needs it): apt-get install -y nodejs npm" >&2; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $(NODE_STAMP)
+
 lock: $(STAMP)
 	$(UV) pip compile --quiet pyproject.toml --extra dev --generate-hashes \
 	    --python-version 3.11 $(UV_SOURCES) --no-header -o $(LOCK)
@@ -80,10 +94,10 @@ lock: $(STAMP)
 # The fast tests: engine against torch, the kit, every scene in-process at every
 # checkpoint, captions, publishing on small inputs, the page and deck in
 # Chromium, the README's snippets. The slow end-to-end ones are `make check`'s.
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
 	$(HEADLESS) $(PYTEST) -m "not slow" $(PYTEST_ARGS)
 
-check: $(STAMP)
+check: $(STAMP) $(NODE_STAMP)
 	$(HEADLESS) $(PYTEST) $(PYTEST_ARGS)
 
 video: $(STAMP)
@@ -101,6 +115,12 @@ slides: $(STAMP)
 explain: $(STAMP)
 	@test -n "$(EXPR)" || { echo 'usage: make explain EXPR="tanh(x*w + b)" VALUES="x=2 w=-1.5 b=0.5" [QUALITY=low]' >&2; exit 2; }
 	$(VPY) -m src.cli.explain '$(EXPR)' $(VALUES) --quality $(QUALITY)
+
+explorer: $(STAMP) $(NODE_STAMP)
+	$(VPY) -m src.cli.explorer --quality $(QUALITY)
+
+serve: $(STAMP) $(NODE_STAMP)
+	$(VPY) -m src.cli.explorer --quality $(QUALITY) --serve --port $(PORT)
 
 clean:
 	rm -rf videos build dist *.egg-info .pytest_cache
