@@ -102,6 +102,10 @@ COMMANDS = {
     ".venv/bin/python benchmarks/render_speed.py": "test_render_benchmark_measures_both_qualities",
     ".venv/bin/python benchmarks/render_speed.py --scene SummaryScene --qualities low --check-frames":
         "test_render_benchmark_finds_identical_frames",
+    "make explorer QUALITY=low": "test_explorer_commands_build_and_serve + tests/test_explorer.py",
+    "make serve QUALITY=low": "test_explorer_commands_build_and_serve",
+    "cd videos/low/explorer && python3 -m http.server 8000 --bind 127.0.0.1":
+        "test_explorer_commands_build_and_serve",
 }
 
 
@@ -214,9 +218,11 @@ def test_own_expression_through_the_manimgl_cli(tmp_path):
 
 def test_every_picture_the_readme_shows_exists():
     pictures = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", README)
-    # the last frame of every scene, the lecture's contact sheet, an explainer frame
-    assert len(pictures) == 9 and "docs/images/lecture_contact_sheet.png" in pictures
+    # the last frame of every scene, the lecture's contact sheet, an explainer frame,
+    # the explorer's page
+    assert len(pictures) == 10 and "docs/images/lecture_contact_sheet.png" in pictures
     assert "docs/images/explain_tanh_neuron.png" in pictures
+    assert "docs/images/explorer.png" in pictures
     missing = [p for p in pictures if not (ROOT / p).is_file()]
     assert not missing, f"README shows pictures that are not in the repository: {missing}"
     blank = [p for p in pictures if png_pixels(ROOT / p).std() < 5]
@@ -358,3 +364,44 @@ def test_make_lecture_and_slides_on_the_real_scenes():
     assert len(list((slides / "clips").glob("*.mp4"))) == beats, out[-2000:]
     for name in ["lecture.html", "lecture.pptx"]:
         assert (slides / name).is_file(), name
+
+
+def _fetch_until_served(url: str, seconds: float = 60.0):
+    """The first answer of a server that is still starting: (body, content type)."""
+    import time
+    import urllib.request
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as answer:
+                return answer.read(), answer.headers.get("Content-Type")
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+def test_explorer_commands_build_and_serve():
+    """make explorer writes the folder; both documented ways of serving it
+    answer on 127.0.0.1:8000 with the page, and Pyodide's WebAssembly with the
+    type browsers insist on. (The page itself: tests/test_explorer.py.)"""
+    import signal
+    import urllib.request
+    build, serve, serve_folder = (next(c for c in bash_commands() if c.startswith(start)) for start in
+                                  ("make explorer", "make serve", "cd videos/low/explorer"))
+    run(build, ROOT)
+    folder = ROOT / "videos" / "low" / "explorer"
+    manifest = json.loads((folder / "py" / "manifest.json").read_text())
+    assert "src/autograd.py" in manifest["files"] and (folder / "index.html").is_file()
+    for command, page in ((serve, "/explorer/"), (serve_folder, "/")):
+        server = subprocess.Popen(["bash", "-c", command], cwd=ROOT, stdin=subprocess.DEVNULL,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                  start_new_session=True)
+        try:
+            body, _ = _fetch_until_served(f"http://127.0.0.1:8000{page}")
+            assert b"<title>Autograd explorer</title>" in body, command
+            with urllib.request.urlopen(f"http://127.0.0.1:8000{page}pyodide/pyodide.asm.wasm") as wasm:
+                assert wasm.headers.get("Content-Type") == "application/wasm", command
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=20)

@@ -302,12 +302,14 @@ def _network(view: str = "mlp", x0: float | None = None, x1: float | None = None
                        f"= {format_number(loss.data)}"}
 
 
-def _place(columns: list, column_gap: float = 3.2, row_gap: float = 1.6) -> None:
-    """Network diagram positions: one column per layer, rows centred."""
+def _place(columns: list, column_gap: float = 4.2, row_gaps=(3.2, 2.6)) -> None:
+    """Network diagram positions: one column per layer, rows centred; the
+    inputs further apart, so each weight's numbers get a row of their own."""
     for k, column in enumerate(columns):
+        gap = row_gaps[0] if k == 0 else row_gaps[1]
         for j, node in enumerate(column):
             node["x"] = k * column_gap
-            node["y"] = ((len(column) - 1) / 2 - j) * row_gap
+            node["y"] = ((len(column) - 1) / 2 - j) * gap
 
 
 def _finite(x, what: str) -> float:

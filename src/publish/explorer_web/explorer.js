@@ -412,7 +412,7 @@ function drawNetwork(svg, net) {
   const all = net.columns.flat();
   const byId = Object.fromEntries(all.map((n) => [n.id, n]));
   const last = net.columns[net.columns.length - 1][0];
-  const loss = { id: "L", x: last.x + 2.6, y: last.y };
+  const loss = { id: "L", x: last.x + 2.4, y: last.y };
   fitViewBox(svg, [...all.map((n) => n.x), loss.x], all.map((n) => n.y), 1.3);
   const maxAbs = Math.max(...net.edges.map((e) => Math.abs(e.weight.value)), 1e-9);
   const edges = svgEl("g", {}, svg), labels = svgEl("g", {}, svg), nodes = svgEl("g", {}, svg);
@@ -424,10 +424,11 @@ function drawNetwork(svg, net) {
     svgEl("line", { x1: s.x, y1: -s.y, x2: t.x, y2: -t.y, stroke: signColor(e.weight.value, strength),
                     "stroke-width": 0.02 + 0.08 * strength }, g);
     if (hidden(e.layer)) continue;
-    // Labels a third of the way from the target: edges into one neuron fan apart there.
-    const at = 0.62, x = s.x + (t.x - s.x) * at, y = s.y + (t.y - s.y) * at;
+    // Into the first layer, labels a quarter of the way along, where the fan of
+    // edges from each input is spread out: they stack into one readable column.
+    const at = e.layer === 1 ? 0.3 : 0.5, x = s.x + (t.x - s.x) * at, y = s.y + (t.y - s.y) * at;
     const label = svgEl("g", { class: "edge-info", "data-id": e.id }, labels);
-    svgEl("rect", { x: x - 0.55, y: -y - 0.36, width: 1.1, height: 0.66, rx: 0.08, fill: "#333333", opacity: 0.85 }, label);
+    svgEl("rect", { x: x - 0.6, y: -y - 0.38, width: 1.2, height: 0.68, rx: 0.08, fill: css("--background"), opacity: 0.9 }, label);
     svgEl("text", { x, y: -y - 0.17, class: "edge-label weight", "data-value": e.weight.value }, label, minus(e.weight.text));
     svgEl("text", { x, y: -y + 0.13, class: "edge-label grad", "data-grad": e.grad.value }, label, minus(e.grad.text));
     svgEl("title", {}, label, `${e.id} = ${e.weight.value}\n∂L/∂${e.id} = ${e.grad.value}`);
@@ -442,14 +443,14 @@ function drawNetwork(svg, net) {
     svgEl("text", { class: "number value", y: -RADIUS - 0.26, "data-value": n.value.value }, g, minus(n.value.text));
     svgEl("text", { class: "number grad", y: RADIUS + 0.28, "data-grad": n.grad.value }, g, minus(n.grad.text));
     if (n.bias) {
-      svgEl("text", { class: "edge-label bias", y: RADIUS + 0.66, "data-value": n.bias.value }, g, `b = ${minus(n.bias.text)}`);
-      svgEl("text", { class: "edge-label grad", y: RADIUS + 0.96, "data-grad": n.bias.grad.value }, g, `∂L/∂b = ${minus(n.bias.grad.text)}`);
+      svgEl("text", { class: "edge-label bias", y: RADIUS + 0.64, "data-value": n.bias.value }, g, `b = ${minus(n.bias.text)}`);
+      svgEl("text", { class: "edge-label grad", y: RADIUS + 0.92, "data-grad": n.bias.grad.value }, g, `∂L/∂b = ${minus(n.bias.grad.text)}`);
     }
   };
   net.columns.forEach((column, layer) => column.forEach((n) => drawNode(n, layer)));
   const lossHidden = net.view === "layer";
   const g = svgEl("g", { class: "node", "data-id": "L", transform: `translate(${loss.x},${-loss.y})`, opacity: lossHidden ? 0.15 : 1 }, nodes);
-  svgEl("line", { x1: -2.6 + RADIUS, y1: 0, x2: -RADIUS, y2: 0, stroke: css("--edge"), "stroke-width": 0.045 }, g);
+  svgEl("line", { x1: -2.4 + RADIUS, y1: 0, x2: -RADIUS, y2: 0, stroke: css("--edge"), "stroke-width": 0.045 }, g);
   svgEl("circle", { r: RADIUS, class: "shape", stroke: css("--output"), fill: css("--output"), "fill-opacity": 0.35 }, g);
   svgEl("text", { class: "name" }, g, "L");
   if (!lossHidden) {
@@ -528,12 +529,14 @@ function setupTraining(catalog) {
     data = answer; boundary = answer.boundary; accuracy = answer.accuracy_now; losses = [];
     draw();
   };
-  const step = (n = 1) => {
+  // One step; the boundary (1,218 forward passes) is redrawn every step when
+  // stepping by hand and every fifth step while running.
+  const step = (n = 1, boundaryEvery = 1) => {
     const answer = ask("train_step", { steps: n, lr: Number($("train-lr").value) });
     if (!errorOr(answer, $("train-error"))) { stop(); return false; }
     losses.push(...answer.losses);
     accuracy = answer.accuracy_now;
-    boundary = ask("boundary");
+    if (losses.length % boundaryEvery === 0) boundary = ask("boundary");
     draw();
     return true;
   };
@@ -542,7 +545,7 @@ function setupTraining(catalog) {
     if (running) { stop(); return; }
     running = true;
     $("train-run").textContent = "Pause";
-    const tick = () => { if (running && step(1)) requestAnimationFrame(tick); };
+    const tick = () => { if (running && step(1, 5)) requestAnimationFrame(tick); };
     requestAnimationFrame(tick);
   };
 
