@@ -186,6 +186,27 @@ def test_stale_reasons_name_what_changed(tmp_path):
     assert freshness.read_stamp(movie)["render_seconds"] == 12.0
 
 
+def test_the_voice_is_an_input_of_its_own(tmp_path, monkeypatch):
+    """Switching the voice off (or to another voice) renders again, and says why."""
+    path = tmp_path / "scenes.py"
+    path.write_text(SCENE_FILE)
+    monkeypatch.delenv("VOICE", raising=False)
+    monkeypatch.delenv("VOICE_RATE", raising=False)
+    voiced = _inputs(path, "First")
+    monkeypatch.setenv("VOICE", "off")
+    silent = _inputs(path, "First")
+    monkeypatch.setenv("VOICE", "")
+    monkeypatch.setenv("VOICE_RATE", "1.1")
+    faster = _inputs(path, "First")
+    assert {k for k in voiced if voiced[k] != silent[k]} == {"voice"}
+    assert len({voiced["voice"], silent["voice"], faster["voice"]}) == 3
+    movie = tmp_path / "First.mp4"
+    movie.write_bytes(b"video")
+    freshness.write_stamp(movie, voiced)
+    assert freshness.stale_reasons(movie, silent) == ["voice changed"]
+    assert freshness.stale_reasons(movie, voiced) == []
+
+
 def test_the_lecture_file_fingerprints_each_scene_apart():
     scene_file = ROOT / "01_autograd_visualization.py"
     codes = {s: _inputs(scene_file, s)["scene code"]
@@ -229,6 +250,95 @@ def test_join_copies_the_streams_and_writes_one_chapter_per_part(tmp_path):
 def test_chapter_titles_are_escaped_for_ffmetadata():
     text = ffmetadata([Chapter("a=b; c#d\\e", 0.0, 1.5)], "T")
     assert "title=a\\=b\\; c\\#d\\\\e" in text and "START=0" in text and "END=1500" in text
+
+
+def make_voiced_clip(path: Path, frames: int, said: tuple[float, float], shade: str = "navy") -> Path:
+    """A scene-like clip (30 fps H.264) with a sound track as the scenes have it
+    (AAC, 48 kHz mono): silence, and a tone over `said` (seconds) for the voice."""
+    seconds = frames / 30
+    subprocess.run(["ffmpeg", "-y", "-v", "error", "-f", "lavfi", "-i",
+                    f"color=c={shade}:s=320x180:r=30:d={seconds}", "-f", "lavfi", "-i",
+                    f"aevalsrc=exprs='0.3*sin(2*PI*440*t)*between(t,{said[0]},{said[1]})':"
+                    f"s=48000:d={seconds}", "-c:v", "libx264", "-pix_fmt", "yuv420p",
+                    "-c:a", "aac", "-b:a", "192k", "-ac", "1", str(path)], check=True)
+    return path
+
+
+def sound_onsets(video: Path) -> list[float]:
+    """Where each tone starts, counting decoded samples from the first (as a
+    player that plays the samples back to back hears them), in seconds."""
+    import numpy as np
+    raw = subprocess.run(["ffmpeg", "-v", "error", "-i", str(video), "-map", "0:a:0", "-ac", "1",
+                          "-ar", "48000", "-f", "s16le", "-"], capture_output=True, check=True).stdout
+    loud = np.flatnonzero(np.abs(np.frombuffer(raw, "<i2")) > 2000)
+    starts = loud[np.concatenate([[True], np.diff(loud) > 4800])]   # after 0.1 s of quiet
+    return [float(i) / 48000 for i in starts]
+
+
+# Seven scenes, as the lecture has: lengths that are no whole number of AAC
+# frames (1024 samples), each saying something from its own time on.
+SOUND_SCENES = [(37, 0.30), (52, 0.12), (29, 0.45), (61, 0.20), (44, 0.33), (33, 0.08), (48, 0.51)]
+
+
+@needs_ffmpeg
+def test_the_join_keeps_every_scenes_sound_in_sync(tmp_path):
+    from src.narration.soundtrack import loudness, speech_spans
+    from src.publish.assemble import has_audio, video_duration
+    clips = [make_voiced_clip(tmp_path / f"s{i}.mp4", frames, (at, at + 0.4))
+             for i, (frames, at) in enumerate(SOUND_SCENES)]
+    chapters = chapter_list([(f"Scene {i}", c) for i, c in enumerate(clips, 1)])
+    assert [c.end - c.start for c in chapters] == pytest.approx([f / 30 for f, _ in SOUND_SCENES])
+    out = join_videos(clips, tmp_path / "lecture.mp4", chapters, "T")
+    info = probe(out)
+    video = next(s for s in info["streams"] if s["codec_type"] == "video")
+    audio = next(s for s in info["streams"] if s["codec_type"] == "audio")
+    assert int(video["nb_frames"]) == sum(f for f, _ in SOUND_SCENES)        # pictures copied
+    assert float(video["start_time"]) == float(audio["start_time"]) == 0.0
+    assert float(audio["duration"]) == pytest.approx(video_duration(out), abs=0.002)
+    assert [float(c["start_time"]) for c in info["chapters"]] == \
+        pytest.approx([c.start for c in chapters], abs=0.001)
+    # Each scene's voice starts at its chapter's start plus its own time, to
+    # the millisecond, whether the samples are counted or the timestamps read.
+    expected = [c.start + at for c, (_, at) in zip(chapters, SOUND_SCENES)]
+    counted = sound_onsets(out)
+    stamped = [start for start, _ in speech_spans(out, min_silence=0.05)]
+    drift = [a - b for a, b in zip(counted, expected)]
+    assert len(counted) == len(stamped) == len(SOUND_SCENES), (counted, stamped)
+    assert max(map(abs, drift)) < 0.002, drift                       # a frame is 33 ms
+    assert stamped == pytest.approx(expected, abs=0.002)
+    assert loudness(out)[1] <= -1.5                                   # true peak, as the scenes
+    assert has_audio(out) and not list(tmp_path.glob(".join-*"))
+
+
+@needs_ffmpeg
+def test_a_join_of_the_same_parts_is_kept_and_a_changed_part_joins_again(tmp_path):
+    clips = [make_voiced_clip(tmp_path / f"s{i}.mp4", 20, (0.1, 0.4)) for i in range(2)]
+    chapters = chapter_list([("A", clips[0]), ("B", clips[1])])
+    out = join_videos(clips, tmp_path / "lecture.mp4", chapters, "T")
+    first = out.stat().st_mtime_ns
+    assert join_videos(clips, out, chapters, "T").stat().st_mtime_ns == first
+    join_videos(clips, out, chapters, "Another title")                 # the chapters' text changed
+    second = out.stat().st_mtime_ns
+    assert second != first
+    make_voiced_clip(clips[1], 25, (0.1, 0.4))                          # a scene rendered again
+    chapters = chapter_list([("A", clips[0]), ("B", clips[1])])
+    join_videos(clips, out, chapters, "Another title")
+    assert out.stat().st_mtime_ns != second
+    assert int(next(s for s in probe(out)["streams"] if s["codec_type"] == "video")["nb_frames"]) == 45
+
+
+@needs_ffmpeg
+def test_scenes_with_and_without_sound_are_not_joined(tmp_path):
+    voiced = make_voiced_clip(tmp_path / "ChainRuleScene.mp4", 30, (0.1, 0.5))
+    silent = make_clip(tmp_path / "SummaryScene.mp4", 1.0, "navy")
+    chapters = chapter_list([("A", voiced), ("B", silent)])
+    with pytest.raises(AssemblyError) as error:
+        join_videos([voiced, silent], tmp_path / "lecture.mp4", chapters, "T")
+    message = str(error.value)
+    assert "\n" not in message
+    assert "ChainRuleScene has a voice track and SummaryScene has none" in message
+    assert "VOICE" in message and "make lecture" in message
+    assert not (tmp_path / "lecture.mp4").exists()
 
 
 @needs_ffmpeg

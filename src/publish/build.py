@@ -29,7 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from src.publish import freshness
-from src.publish.assemble import Chapter, duration, join_videos
+from src.publish.assemble import Chapter, duration, join_videos, same_sound, video_duration
 from src.narration.captions import Cue, beat_cues, script_text, to_srt, to_vtt
 from src.publish.posters import contact_sheet, content_share, cut_frame
 from src.publish.progress import SceneJob, clock, reporting
@@ -101,10 +101,11 @@ def package(scenes: list[str], folder: Path, quality: str, title: str = LECTURE_
     if missing:
         raise BuildError(f"not rendered yet: {', '.join(missing)}")
     stories = [read_narration(m) for m in movies]
+    sound = same_sound(movies)      # before writing anything: a mix cannot be joined
 
     chapters, cues, scene_entries, offset = [], [], [], 0.0
     for scene, movie, story in zip(scenes, movies, stories):
-        length = duration(movie)
+        length = video_duration(movie)
         chapter = Chapter(story["title"], offset, offset + length)
         chapters.append(chapter)
         scene_cues = beat_cues(story["beats"], min(story["duration"], length))
@@ -137,7 +138,7 @@ def package(scenes: list[str], folder: Path, quality: str, title: str = LECTURE_
                    for i, e in enumerate(scene_entries, 1)], folder / "posters" / "lecture.png")
 
     manifest = {
-        "title": title, "quality": quality,
+        "title": title, "quality": quality, "sound": sound,
         "video": "lecture.mp4", "poster": scene_entries[0]["poster"],
         "captions": "lecture.vtt", "srt": "lecture.srt", "script": "lecture.txt",
         "duration": round(offset, 3),

@@ -4,8 +4,10 @@ A scene's inputs are what can change its video: its own class (and the
 scene classes it derives from in the same file), the rest of the scene file
 except other scenes' classes, every file under src/ a scene can import
 (not src/publish/ and src/cli/, which only build the lecture), custom_config.yml, the
-quality and the manimgl version. Their fingerprint is kept in a stamp file
-beside the video after a good render:
+quality, the manimgl version and the voice (which voice times and speaks the
+beats, and whether the video has a sound track at all: VOICE=off, so the
+reason printed is "voice changed"). Their fingerprint is kept in a stamp
+file beside the video after a good render:
 
     stamp = stamp_path(movie)                       # videos/low/.stamps/X.json
     if not is_fresh(movie, fingerprint(...)):       # render, then
@@ -22,6 +24,7 @@ import json
 from importlib import metadata
 from pathlib import Path
 
+from src.narration.voice import audio_enabled, voice_identity
 from src.rendering.discovery import base_name, find_scenes
 
 STAMPS = ".stamps"
@@ -85,6 +88,13 @@ def manimgl_version() -> str:
         return "not installed"
 
 
+def voice_input(env=None) -> str:
+    """The voice as an input: its identity (model digest, rate) and whether
+    the video gets a sound track. Raises VoiceError (one line) for a voice
+    that cannot be used."""
+    return f"{voice_identity(env)}, {'with sound' if audio_enabled(env) else 'no sound track'}"
+
+
 def fingerprint(scene_file: Path, scene: str, quality: str, root: Path) -> dict:
     """What the scene's video depends on, each as a short digest or value."""
     config = root / "custom_config.yml"
@@ -94,6 +104,7 @@ def fingerprint(scene_file: Path, scene: str, quality: str, root: Path) -> dict:
         "custom_config.yml": _digest(config.read_bytes()) if config.is_file() else "none",
         "quality": quality,
         "manimgl": manimgl_version(),
+        "voice": voice_input(),
     }
 
 
