@@ -1,12 +1,15 @@
 """index.html in a real browser: headless Chromium opens a small lecture from disk.
 
 The lecture is made here in a few seconds: two short clips from ffmpeg's
-test sources (H.264, yuv420p, like the scenes), joined into lecture.mp4,
-captions through src/narration/captions.py, posters cut with ffmpeg. The page
-is opened as a file:// URL, as a lecturer opening the folder would.
+test sources (H.264, yuv420p, like the scenes) with a tone under each beat
+for its voice (AAC, like the scenes' sound tracks), joined into lecture.mp4
+by src/publish/assemble.py, captions through src/narration/captions.py,
+posters cut with ffmpeg. The page is opened as a file:// URL, as a lecturer
+opening the folder would.
 """
 from __future__ import annotations
 
+import contextlib
 import shutil
 import subprocess
 from html.parser import HTMLParser
@@ -16,7 +19,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from src.narration.captions import beat_cues, to_vtt
-from src.publish.page import PageError, render_page, write_page
+from src.publish.assemble import chapter_list, join_videos
+from src.publish.page import CONTROLS_BAND, PageError, render_page, write_page
 from tests.chromium import Chromium, require_chromium
 
 SCREENSHOT_COPIES = Path("/tmp")
@@ -54,8 +58,13 @@ def lecture(tmp_path_factory) -> tuple[Path, dict]:
     (folder / "posters").mkdir()
     scenes, chapters, cues, offset = [], [], [], 0.0
     for scene, title, seconds, source, beats in CLIPS:
-        _ffmpeg("-f", "lavfi", "-i", f"{source}:duration={seconds}", "-c:v", "libx264",
-                "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-movflags", "+faststart",
+        # The "voice": a tone from 0.1 s into each beat until 0.3 s before the next.
+        ends = [b["start"] for b in beats[1:]] + [seconds]
+        said = "+".join(f"between(t,{b['start'] + 0.1:.3f},{end - 0.3:.3f})" for b, end in zip(beats, ends))
+        _ffmpeg("-f", "lavfi", "-i", f"{source}:duration={seconds}",
+                "-f", "lavfi", "-i", f"aevalsrc=exprs='0.3*sin(2*PI*440*t)*({said})':s=48000:d={seconds}",
+                "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+                "-c:a", "aac", "-b:a", "192k", "-movflags", "+faststart",
                 str(folder / f"{scene}.mp4"))
         _ffmpeg("-ss", "0.5", "-i", str(folder / f"{scene}.mp4"), "-frames:v", "1",
                 str(folder / "posters" / f"{scene}.png"))
@@ -67,16 +76,14 @@ def lecture(tmp_path_factory) -> tuple[Path, dict]:
         chapters.append({"scene": scene, "title": title, "start": offset, "end": offset + seconds})
         cues += [c.shifted(offset) for c in scene_cues]
         offset += seconds
-    listing = folder / "concat.txt"
-    listing.write_text("".join(f"file '{s['video']}'\n" for s in scenes))
-    _ffmpeg("-f", "concat", "-safe", "0", "-i", str(listing), "-c", "copy",
-            "-movflags", "+faststart", str(folder / "lecture.mp4"))
-    listing.unlink()
+    videos = [folder / s["video"] for s in scenes]
+    join_videos(videos, folder / "lecture.mp4",
+                chapter_list([(s["title"], v) for s, v in zip(scenes, videos)]), LECTURE_TITLE)
     (folder / "lecture.vtt").write_text(to_vtt(cues), encoding="utf-8")
     _ffmpeg("-i", str(folder / "posters" / "SumsScene.png"), "-i", str(folder / "posters" / "ChainScene.png"),
             "-filter_complex", "hstack", str(folder / "posters" / "lecture.png"))
     manifest = {
-        "title": LECTURE_TITLE, "quality": "low", "video": "lecture.mp4",
+        "title": LECTURE_TITLE, "quality": "low", "sound": True, "video": "lecture.mp4",
         "poster": "posters/SumsScene.png", "captions": "lecture.vtt", "duration": offset,
         "cues": _cue_dicts(cues), "chapters": chapters, "scenes": scenes,
         "contact_sheet": "posters/lecture.png", "generated": "2026-11-23 12:00 UTC",
@@ -299,6 +306,88 @@ def test_captions_move_onto_the_video_when_chosen_in_the_player_menu(page):
     })()""")
     # Shown on the video: the strip steps aside; turned off: back to the strip.
     assert states == [["showing", False], ["hidden", True]]
+
+
+def test_the_lecture_plays_with_its_sound(page, lecture):
+    _, manifest = lecture
+    html = page.evaluate("document.documentElement.outerHTML")
+    assert " muted" not in html and "defaultMuted" not in html
+    assert "with the narrator's voice" in page.evaluate("document.querySelector('.top').textContent")
+    # Chromium has no video.audioTracks (behind a flag) and no mozHasAudio; what
+    # it does count is the audio it decoded. A click plays with sound (a page
+    # may not start sound on its own), as a student's click on a chapter does.
+    page.click("ol.chapters li:nth-child(1) a")
+    heard = page.evaluate("""(async () => {
+        const video = document.querySelector("#lecture-video");
+        await new Promise(r => setTimeout(r, 700));
+        const state = {muted: video.muted, volume: video.volume, paused: video.paused,
+                       time: video.currentTime, audio: video.webkitAudioDecodedByteCount};
+        video.pause();
+        return state;
+    })()""")
+    assert not heard["muted"] and heard["volume"] == 1 and not heard["paused"], heard
+    # A 192 kb/s track decodes about 24 kB a second: well over a few hundred bytes.
+    assert heard["audio"] > 2000, heard
+
+
+def test_after_a_chapter_jump_the_strip_shows_the_chapters_first_cue(page, lecture):
+    """At a chapter's start the previous chapter's last cue ends exactly where
+    the chapter's first begins; the strip shows the one that just began."""
+    _, manifest = lecture
+    chapter = manifest["chapters"][1]
+    first = next(c["text"] for c in manifest["cues"] if c["start"] >= chapter["start"] - 1e-6)
+    before = [c["text"] for c in manifest["cues"] if c["end"] == pytest.approx(chapter["start"])]
+    assert before and before[0] != first
+    shown = page.evaluate(f"""(async () => {{
+        const video = document.querySelector("#lecture-video");
+        video.pause();
+        const seeked = new Promise(r => video.addEventListener("seeked", r, {{once: true}}));
+        video.currentTime = {chapter["start"]};
+        await seeked;
+        await new Promise(r => setTimeout(r, 300));      // cuechange comes after the seek
+        const strip = document.querySelector('.caption-strip[data-for="lecture-video"]');
+        return {{strip: strip.textContent, active: [...video.textTracks[0].activeCues].length}};
+    }})()""")
+    assert shown["strip"] == first, shown
+
+
+def test_a_paused_player_shows_all_of_its_poster(page, lecture):
+    """The scenes write their caption line at the bottom of the picture: the
+    paused player's controls must not cover it (they get a band below)."""
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+    folder, manifest = lecture
+    page.open((folder / "index.html").as_uri())          # unplayed: each player shows its poster
+    page.set_viewport(1280, 900)
+    box = page.evaluate("""(async () => {
+        const video = document.querySelector("#lecture-video");
+        video.scrollIntoView({block: "center"});
+        await new Promise(r => setTimeout(r, 500));
+        const r = video.getBoundingClientRect();
+        return {x: r.left, y: r.top, width: r.width, height: r.height};
+    })()""")
+    picture_h = box["width"] * 9 / 16
+    assert box["height"] == pytest.approx(picture_h + CONTROLS_BAND, abs=1.5), box
+    shot = page.call("Page.captureScreenshot", session=True, format="png",
+                     clip={"x": box["x"], "y": box["y"], "width": box["width"],
+                           "height": box["height"], "scale": 1})
+    seen = Image.open(io.BytesIO(base64.b64decode(shot["data"]))).convert("RGB")
+    seen.save(folder / "paused_player.png")
+    with contextlib.suppress(OSError):
+        shutil.copy(folder / "paused_player.png", SCREENSHOT_COPIES / "lecture_page_paused_player.png")
+    size = (64, 36)      # compared small: the browser's and PIL's scaling differ in detail
+    shown = np.asarray(seen.crop((0, 0, seen.width, round(picture_h))).resize(size, Image.BILINEAR), float)
+    with Image.open(folder / manifest["poster"]) as poster:
+        expected = np.asarray(poster.convert("RGB").resize(size, Image.BILINEAR), float)
+    bottom = slice(round(size[1] * 0.8), size[1])        # the caption line's rows
+    assert np.abs(shown[bottom] - expected[bottom]).mean() < 8, \
+        np.abs(shown[bottom] - expected[bottom]).mean()
+    # ...and the controls are there, in their band under the picture.
+    band = np.asarray(seen.crop((0, round(picture_h) + 2, seen.width, seen.height)), float)
+    assert band.max() > 150, "no controls drawn under the picture"
 
 
 def _screenshot(page, lecture, name: str) -> Path:

@@ -15,7 +15,14 @@ The track is "hidden" at first and the page shows the current cue in a strip
 under the video, because the scenes draw formulas down to their bottom edge
 and captions drawn over the picture would cover them. Choosing "English" in
 the player's captions menu (e.g. in full screen) draws them over the video
-as usual, and the strip steps aside.
+as usual, and the strip steps aside. At a cue boundary (a chapter's start,
+say) a browser may count the cue that ends there as active too: the strip
+shows the active cue that started last.
+
+The player's controls get a band of their own under the picture (the video
+box is the picture plus CONTROLS_BAND, the picture at its top), so a paused
+player never covers the bottom of a poster, where the scenes write their
+caption line. The videos play with their sound: nothing is muted.
 
 Everything the manifest says is data: every text is HTML-escaped, the JSON
 island cannot close its <script>, and a path that leaves the folder (a URL,
@@ -31,6 +38,9 @@ from urllib.parse import quote, urlsplit
 __all__ = ["render_page", "write_page", "PageError"]
 
 RESOLUTION = {"low": "480p", "medium": "720p", "high": "1080p", "4k": "2160p"}
+# Chromium's control bar (buttons and timeline) is 72 CSS px tall, measured
+# in Chromium 156; its shading gradient is switched off below.
+CONTROLS_BAND = 72
 
 
 class PageError(ValueError):
@@ -171,6 +181,8 @@ def render_page(manifest: dict) -> str:
     facts = [f"{len(chapters)} chapters", _clock(duration)]
     if quality:
         facts.append(f"{RESOLUTION.get(quality, quality)} ({quality} quality)")
+    if "sound" in manifest:
+        facts.append("with the narrator's voice" if manifest["sound"] else "silent (VOICE=off)")
     if manifest.get("generated"):
         facts.append(f"made {manifest['generated']}")
     chapter_spans = [(float(c["start"]), float(c["end"]), c["title"]) for c in chapters]
@@ -253,7 +265,7 @@ CSS = """
   --bg: #18191c; --panel: #212328; --panel-hi: #2a2d33; --line: #34373e;
   --text: #e8e6e3; --muted: #a2a7af;
   --blue: #58c4dd; --blue-e: #1c758a; --green: #83c167; --orange: #ff862f; --red: #fc6255;
-  --radius: 10px;
+  --radius: 10px; --controls-band: CONTROLS_BANDpx;
 }
 * { box-sizing: border-box; }
 html { background: var(--bg); color: var(--text); }
@@ -282,8 +294,16 @@ code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .88e
 .palette i:nth-child(5) { background: var(--red); }
 
 .lecture { display: grid; grid-template-columns: minmax(0, 2.2fr) minmax(260px, 1fr); gap: 20px; align-items: start; }
-.screen { background: #000; border-radius: var(--radius); overflow: hidden; box-shadow: 0 6px 24px rgba(0, 0, 0, .45); }
-video { display: block; width: 100%; aspect-ratio: 16 / 9; background: #000; }
+.screen {
+  background: #000; border-radius: var(--radius); overflow: hidden; box-shadow: 0 6px 24px rgba(0, 0, 0, .45);
+  container-type: inline-size;
+}
+/* The picture (16:9) at the top, the player's controls in a band of their own under it. */
+video {
+  display: block; width: 100%; height: calc(100cqw * 9 / 16 + var(--controls-band)); background: #000;
+  object-fit: contain; object-position: 50% 0;
+}
+video::-webkit-media-controls-panel { background-image: none; }
 .caption-strip {
   min-height: calc(2 * 1.45em + 16px); margin: 8px 0 0; padding: 8px 14px;
   background: var(--panel); border-radius: var(--radius); text-align: center;
@@ -339,7 +359,7 @@ footer { margin-top: 36px; padding-top: 14px; border-top: 1px solid var(--line);
   .lecture, .scene-body { grid-template-columns: minmax(0, 1fr); }
   .scene { padding: 12px; }
 }
-""".strip()
+""".strip().replace("CONTROLS_BAND", str(CONTROLS_BAND))
 
 SCRIPT = r"""
 "use strict";
@@ -358,7 +378,11 @@ for (const video of document.querySelectorAll("video[data-cues]")) {
   track.mode = "hidden";
   const strip = document.querySelector(`.caption-strip[data-for="${video.id}"]`);
   const showCue = () => {
-    const active = track.activeCues && track.activeCues[0];
+    // At a boundary the cue that ends there may still count as active: show the latest.
+    let active = null;
+    for (const cue of track.activeCues || []) {
+      if (!active || cue.startTime > active.startTime) active = cue;
+    }
     strip.textContent = active ? active.getCueAsHTML().textContent : "";
   };
   track.addEventListener("cuechange", showCue);
