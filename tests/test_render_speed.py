@@ -5,10 +5,15 @@ Small scenes are rendered twice in this process, with the speed-ups off
 stand-in "ffmpeg" that stores the raw RGBA frames it is sent; the two frame
 sequences must be byte for byte equal. Other tests pin down when a frame may
 be reused instead of drawn: never while an updater moves something or the
-camera moves. No timings here: speed is measured by benchmarks/render_speed.py.
+camera moves. The last tests change the installed manimgl as an upgrade
+could (a member renamed, a signature or source changed, another version):
+scenes must then render with stock manimgl, warn in one line once, and give
+stock frames; so must a fast path that fails in the middle of a frame.
+No timings here: speed is measured by benchmarks/render_speed.py.
 """
 from __future__ import annotations
 
+import os
 import stat
 import sys
 from pathlib import Path
@@ -30,6 +35,7 @@ from src.rendering import fast_render as render_speed  # noqa: E402
 from src.rendering.fast_render import (  # noqa: E402
     ENV_SWITCH, FastRenderMixin, encoder_args, fill_rects,
 )
+from src.rendering.scene import LectureScene  # noqa: E402
 
 FAKE_FFMPEG = """#!{python}
 # stands in for ffmpeg: stores the raw frames (the last argument is the output)
@@ -370,3 +376,252 @@ def test_tile_rects_are_disjoint():
     assert mask.max() == 1                     # composited at most once
     for a, b, c, d in zip(x0, x1, y0, y1):     # every box covered
         assert mask[int(c):int(np.ceil(d)), int(a):int(np.ceil(b))].all()
+
+
+# ------------------------------------------------------------------ falling back to stock
+# A manimgl that is not the one the fast path was written for must render with
+# stock manimgl, saying so in one line. Each case below changes the installed
+# 1.7.2 the way an upgrade could, keeping stock rendering working, and the
+# scene must still render, warn once, and give stock manimgl's frames.
+
+class TinyLecture(LectureScene):
+    def construct(self):
+        title = self.heading("Falling back")
+        self.say("A title and some shapes.")
+        dots = VGroup(*(Circle(radius=0.3).set_fill(BLUE, 0.7).shift(x * RIGHT)
+                        for x in range(-3, 4)))
+        self.play(FadeIn(title), FadeIn(dots), run_time=0.3)
+        self.wait(0.2)
+        self.say("They move.")
+        self.play(dots.animate.arrange(DOWN).set_fill(RED, 1), run_time=0.3)
+
+
+def rename_render_fill(monkeypatch):
+    from manimlib.shader_wrapper import VShaderWrapper
+    monkeypatch.setattr(VShaderWrapper, "draw_fill", VShaderWrapper.render_fill, raising=False)
+    monkeypatch.delattr(VShaderWrapper, "render_fill")
+
+    def render(self):
+        if self.stroke_behind:
+            self.render_stroke()
+            self.draw_fill()
+        else:
+            self.draw_fill()
+            self.render_stroke()
+    monkeypatch.setattr(VShaderWrapper, "render", render)
+
+
+def rename_camera_fbo_for_files(monkeypatch):
+    from manimlib.camera.camera import Camera
+    init_fbo = Camera.init_fbo
+
+    def renamed(self):
+        init_fbo(self)
+        self.file_fbo = vars(self).pop("fbo_for_files")
+    monkeypatch.setattr(Camera, "init_fbo", renamed)
+
+
+def add_open_movie_pipe_parameter(monkeypatch):
+    from manimlib.scene.scene_file_writer import SceneFileWriter
+    open_movie_pipe = SceneFileWriter.open_movie_pipe
+
+    def with_index(self, file_path, index=None):
+        open_movie_pipe(self, file_path)
+    monkeypatch.setattr(SceneFileWriter, "open_movie_pipe", with_index)
+
+
+def rewrite_mobject_render(monkeypatch):
+    from manimlib.mobject.mobject import Mobject
+
+    def render(self, ctx, camera_uniforms):   # same behaviour, other code
+        if self._data_has_changed:
+            self.shader_wrappers = self.get_shader_wrapper_list(ctx)
+            self._data_has_changed = False
+        for wrapper in self.shader_wrappers:
+            wrapper.update_program_uniforms(camera_uniforms)
+            wrapper.pre_render()
+            wrapper.render()
+    monkeypatch.setattr(Mobject, "render", render)
+
+
+def change_fill_shader(monkeypatch):
+    import manimlib.shader_wrapper as shader_wrapper
+    read = shader_wrapper.get_shader_code_from_file
+
+    def changed(filename):
+        code = read(filename)
+        if filename.endswith(os.path.join("fill", "geom.glsl")):
+            code += "\n// a comment: another shader text, same pixels\n"
+        return code
+    monkeypatch.setattr(shader_wrapper, "get_shader_code_from_file", changed)
+
+
+def report_another_version(monkeypatch):
+    import manimlib
+    monkeypatch.setattr(manimlib, "__version__", "1.8.0")
+
+
+WARNING = "autograd lecture: render speed-up off for manimgl {}; rendering with stock manimgl"
+FALLBACKS = {
+    "renamed method": (rename_render_fill,
+                       "1.7.2 (VShaderWrapper.render_fill missing and 1 more)"),
+    "renamed attribute": (rename_camera_fbo_for_files,
+                          "1.7.2 (Camera.fbo_for_files missing)"),
+    "other signature": (add_open_movie_pipe_parameter,
+                        "1.7.2 (SceneFileWriter.open_movie_pipe(self, file_path, index) "
+                        "instead of (self, file_path))"),
+    "other source": (rewrite_mobject_render, "1.7.2 (Mobject.render differs from 1.7.2's)"),
+    "other shader": (change_fill_shader,
+                     "1.7.2 (VShaderWrapper.program_code['fill_geom'] differs from 1.7.2's)"),
+    "other version": (report_another_version, "1.8.0 (made for 1.7.2)"),
+}
+
+
+@pytest.fixture
+def fresh_warning(monkeypatch):
+    """As in a new process: the fallback warning not printed yet."""
+    monkeypatch.setattr(render_speed, "_warned", False)
+
+
+@pytest.fixture(scope="module")
+def stock_tiny_lecture(tmp_path_factory, fake_ffmpeg):
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.delenv(render_speed.ENV_HASHES, raising=False)
+        frames, _ = render_raw(TinyLecture, tmp_path_factory.mktemp("stock"), fake_ffmpeg,
+                               monkeypatch, fast=False)
+    return frames
+
+
+def test_every_need_is_met_by_the_installed_manimgl():
+    """The list is right for manimgl 1.7.2 (else the speed-up would be off)."""
+    scene = Showcase()
+    try:
+        assert render_speed.manimgl_problems(scene) == ("1.7.2", [])
+        assert scene.fast_frames is not None and scene.fast_render_problems == []
+    finally:
+        scene.camera.ctx.release()
+
+
+@pytest.mark.parametrize("case", list(FALLBACKS))
+def test_changed_manimgl_renders_stock_frames_with_one_warning(
+        case, tmp_path, fake_ffmpeg, monkeypatch, capsys, fresh_warning, stock_tiny_lecture):
+    change, expected = FALLBACKS[case]
+    change(monkeypatch)
+    monkeypatch.delenv(render_speed.ENV_HASHES, raising=False)
+    frames, scene = render_raw(TinyLecture, tmp_path, fake_ffmpeg, monkeypatch, fast=True)
+    # stock manimgl drew and wrote every frame
+    assert scene.fast_frames is None and scene.render_stats is None
+    assert not {"capture", "get_raw_fbo_data"} & set(vars(scene.camera))
+    assert not {"open_movie_pipe", "write_frame"} & set(vars(scene.file_writer))
+    assert_same_frames(stock_tiny_lecture, frames)
+    lines = capsys.readouterr().err.splitlines()
+    assert [line for line in lines if line.startswith("autograd lecture:")] == [
+        WARNING.format(expected)]
+    # once per process: the next scene falls back without a word
+    again = TinyLecture()
+    try:
+        assert again.fast_frames is None and again.fast_render_problems
+    finally:
+        again.camera.ctx.release()
+    assert "autograd lecture:" not in capsys.readouterr().err
+
+
+def test_switch_off_says_nothing_about_manimgl(monkeypatch, capsys, fresh_warning):
+    report_another_version(monkeypatch)
+    monkeypatch.setenv(ENV_SWITCH, "0")
+    monkeypatch.delenv(render_speed.ENV_HASHES, raising=False)
+    scene = TinyLecture()
+    try:
+        assert scene.fast_frames is None and scene.fast_render_problems == []
+    finally:
+        scene.camera.ctx.release()
+    assert capsys.readouterr().err == ""
+
+
+def test_failed_install_leaves_stock_manimgl(monkeypatch, capsys, fresh_warning):
+    """An exception after some methods were bound: all of them are removed."""
+    from manimlib.camera.camera import Camera
+    install = render_speed.FastFrames.__init__
+
+    def install_then_fail(self, scene, fast=True):
+        install(self, scene, fast)
+        raise RuntimeError("simulated")
+    monkeypatch.setattr(render_speed.FastFrames, "__init__", install_then_fail)
+    monkeypatch.setenv(ENV_SWITCH, "1")
+    monkeypatch.delenv(render_speed.ENV_HASHES, raising=False)
+    scene = TinyLecture()
+    try:
+        assert scene.fast_frames is None
+        assert not {"capture", "get_raw_fbo_data"} & set(vars(scene.camera))
+        assert not {"open_movie_pipe", "close_movie_pipe", "write_frame"} & set(
+            vars(scene.file_writer))
+        assert type(scene.camera).capture is Camera.capture
+    finally:
+        scene.camera.ctx.release()
+    assert capsys.readouterr().err.splitlines() == [
+        WARNING.format("1.7.2 (RuntimeError while installing: simulated)")]
+
+
+def test_failure_while_drawing_falls_back_for_the_rest(
+        tmp_path, fake_ffmpeg, monkeypatch, capsys, fresh_warning):
+    """The fast path raising in the middle of a fill pass (the fill texture
+    bound, blending set for it, groups before it drawn) must not kill the
+    render: that frame and every later one are drawn by stock manimgl,
+    identical to a stock render."""
+    import OpenGL.GL
+
+    class FailingGL:
+        """OpenGL.GL, but the 11th glBlendEquation (to GL_MAX) raises once it is applied."""
+        calls = 0
+
+        def __getattr__(self, name):
+            return getattr(OpenGL.GL, name)
+
+        def glBlendEquation(self, mode):
+            OpenGL.GL.glBlendEquation(mode)
+            self.calls += 1
+            if self.calls == 11:
+                raise RuntimeError("simulated")
+    monkeypatch.setattr(render_speed, "gl", FailingGL())
+    monkeypatch.delenv(render_speed.ENV_HASHES, raising=False)
+    stock, fast, scene = render_both(WaitRules, tmp_path, fake_ffmpeg, monkeypatch)
+    assert_same_frames(stock, fast)
+    stats = scene.render_stats
+    assert stats.gave_up == "RuntimeError in capture: simulated"
+    assert stats.frames_drawn > 0 and stats.frames_plain == 1   # fast, then stock
+    assert stats.frames_written == len(fast)
+    assert "capture" not in vars(scene.camera)
+    assert capsys.readouterr().err.splitlines() == [
+        WARNING.format("1.7.2 (RuntimeError in capture: simulated)")]
+
+
+def test_frame_hashes_outlive_a_fallback_that_spares_them(tmp_path, monkeypatch, capsys,
+                                                          fresh_warning):
+    """AUTOGRAD_FRAME_HASHES only needs the entries marked hashes=True: with
+    the camera's fbo_for_files renamed, frames are still hashed (by stock
+    drawing); with write_frame's signature changed, they are not."""
+    rename_camera_fbo_for_files(monkeypatch)
+    monkeypatch.setenv(ENV_SWITCH, "1")
+    monkeypatch.setenv(render_speed.ENV_HASHES, str(tmp_path / "frames.md5"))
+    scene = TinyLecture()
+    try:
+        assert scene.fast_frames is not None and not scene.fast_frames.fast
+        assert "capture" not in vars(scene.camera)
+        assert vars(scene.file_writer)["write_frame"] == scene.fast_frames.write_frame
+        scene.fast_frames.finish()
+    finally:
+        scene.camera.ctx.release()
+
+    from manimlib.scene.scene_file_writer import SceneFileWriter
+    write_frame = SceneFileWriter.write_frame
+    monkeypatch.setattr(SceneFileWriter, "write_frame",
+                        lambda self, camera, index=0: write_frame(self, camera))
+    scene = TinyLecture()
+    try:
+        assert scene.fast_frames is None
+        assert "SceneFileWriter.write_frame(self, camera, index) instead of (self, camera)" \
+            in scene.fast_render_problems
+    finally:
+        scene.camera.ctx.release()
+    assert capsys.readouterr().err.splitlines() == [
+        WARNING.format("1.7.2 (Camera.fbo_for_files missing)")]

@@ -11,7 +11,8 @@ off (stock manimgl behaviour), for side-by-side measurements
 (benchmarks/render_speed.py) and for the frame-identity tests
 (tests/test_render_speed.py). Nothing is patched globally: the mixin binds
 its methods on the scene's own camera and file writer, and only when the
-scene renders off-screen (no preview window).
+scene renders off-screen (no preview window) with the manimgl it was
+written for (see "What it relies on" below).
 
 Where a 1.7.2 render spends its time (benchmarks/RENDER_SPEED.md): every
 group of filled shapes is drawn into a float texture twice the frame size,
@@ -63,18 +64,51 @@ uniform the draw does not set itself, a mobject with its own render(), a
 multisampled camera, a preview window. Depth-tested draws are supported but
 switch off the colour-only snapshot for that frame.
 
+What it relies on, and falling back. The fast path uses manimgl 1.7.2's
+internals: the camera's framebuffers and uniforms, the shader wrappers'
+buffers, programs and fill canvas, the file writer's ffmpeg settings; it
+re-implements Camera.capture and get_raw_fbo_data, Mobject.render,
+VShaderWrapper.render and render_fill, SceneFileWriter.open_movie_pipe and
+write_frame, and its region bound models the fill and stroke shaders.
+MANIMGL_NEEDS lists every one of these members (parameters for methods; for
+what is re-implemented or modelled, the md5 of its 1.7.2 source). When a
+scene is created, the installed manimgl is checked against MANIMGL_VERSION
+and every entry (~1 ms; ~0.1 s for the first scene of a process, mostly
+compiling the probe's shaders, which the scene would compile anyway). If
+anything is off, or installing raises, the scene renders with stock manimgl
+and one line goes to stderr, once per process, e.g.
+
+    autograd lecture: render speed-up off for manimgl 1.8.0 (made for 1.7.2;
+    Camera.fbo_for_files missing and 2 more); rendering with stock manimgl
+
+(one line; the scene's `fast_render_problems` lists everything). An
+exception in the fast path while drawing or reading a frame is caught as
+well: the blending and scissor state the fast path changes is reset, that
+frame is drawn again by stock manimgl (which clears the frame and draws
+everything), and so is every later frame; the same warning names the error.
+The file writer's replacements (ffmpeg command, writer thread) rely on the
+start-up check alone: an error writing to ffmpeg would be one with stock
+manimgl too.
+
 Environment:
-    AUTOGRAD_FAST_RENDER=0        all of the above off (stock manimgl 1.7.2)
+    AUTOGRAD_FAST_RENDER=0        all of the above off (stock manimgl 1.7.2);
+                                  manimgl is not checked, nothing is printed
     AUTOGRAD_X264_PRESET=medium   another libx264 preset ("" = manimgl's)
     AUTOGRAD_X264_CRF=23          another CRF ("" = libx264's default, 23)
     AUTOGRAD_RENDER_STATS=1       print what the fast path did at the end
+                                  (or every reason it was off)
     AUTOGRAD_FRAME_HASHES=FILE    append the md5 of every raw frame sent to
                                   ffmpeg to FILE (with the speed-ups on or
                                   off), to compare two renders frame by frame
+                                  (off, with one warning, if the entries of
+                                  MANIMGL_NEEDS marked hashes=True fail)
 """
 from __future__ import annotations
 
+import functools
 import hashlib
+import importlib
+import inspect
 import itertools
 import os
 import queue
@@ -90,7 +124,8 @@ import OpenGL.GL as gl
 
 __all__ = [
     "FastRenderMixin", "FastFrames", "RenderStats", "fast_render_enabled",
-    "encoder_args", "ENV_SWITCH",
+    "encoder_args", "ENV_SWITCH", "MANIMGL_VERSION", "MANIMGL_NEEDS", "manimgl_version",
+    "manimgl_problems", "warn_fallback",
 ]
 
 ENV_SWITCH = "AUTOGRAD_FAST_RENDER"
@@ -112,6 +147,290 @@ PAD_TEXELS = 3            # extra margin around every box, fill-texture texels
 QUEUE_BYTES = 128 * 2**20  # raw frames queued for ffmpeg at most
 MAX_RECTS = 48            # more scissor rectangles than this: one box per row band
 
+
+# ------------------------------------------------------------------ what it relies on
+# Everything the fast path takes from manimgl (and moderngl) beyond the plain
+# Scene API, in one place. `manimgl_problems` checks every entry when a scene
+# is created; a missing or changed one means stock rendering and one warning
+# line (`FastRenderMixin`). Entries:
+#   call(where, params)   a method or function, with its parameter names (the
+#                         fast path calls it, or replaces it on the scene's own
+#                         camera / file writer and manimgl calls the replacement)
+#   same=md5              re-implemented or modelled here: its source (a shader:
+#                         its code) must be 1.7.2's, first 12 hex digits of the md5
+#   attrs(owner, names)   attributes set by the owner's __init__, checked on the
+#                         scene's camera and file writer and on a probe VMobject
+#                         and its shader wrapper (moderngl: module attributes)
+#   keys(owner, names)    keys of a dict: the camera's uniforms (after
+#                         refresh_uniforms), a VMobject's uniforms, the fields of
+#                         its vertex data
+#   hashes=True           the frame-hash recorder (AUTOGRAD_FRAME_HASHES, also
+#                         used with the speed-up off) needs it too
+MANIMGL_VERSION = "1.7.2"
+
+
+@dataclass(frozen=True)
+class Need:
+    owner: str
+    names: tuple
+    kind: str                       # "call", "attr", "key" or "text"
+    params: str | None = None
+    same: str | None = None
+    hashes: bool = False
+
+
+def call(where: str, params: str, same: str | None = None, hashes: bool = False) -> Need:
+    owner, name = where.rsplit(".", 1)
+    return Need(owner, (name,), "call", params, same, hashes)
+
+
+def attrs(owner: str, names: str, hashes: bool = False) -> Need:
+    return Need(owner, tuple(names.split()), "attr", hashes=hashes)
+
+
+def keys(owner: str, names: str) -> Need:
+    return Need(owner, tuple(names.split()), "key")
+
+
+def text(owner: str, key: str, same: str) -> Need:
+    return Need(owner, (key,), "text", same=same)
+
+
+MANIMGL_NEEDS = (
+    attrs("Scene", "window camera file_writer", hashes=True),
+    # the camera: capture and get_raw_fbo_data are replaced on the scene's camera
+    call("Camera.capture", "self, *mobjects", same="f01e180d011b"),
+    call("Camera.get_raw_fbo_data", "self, dtype", same="c7f6db0a1c2c", hashes=True),
+    call("Camera.refresh_uniforms", "self"),
+    call("Camera.get_pixel_shape", "self"),
+    attrs("Camera", "ctx", hashes=True),
+    attrs("Camera", "window fbo fbo_for_files background_rgba n_channels fps uniforms"),
+    keys("Camera.uniforms", "view frame_scale frame_rescale_factors pixel_size"),
+    # a render group: read and drawn as Mobject.render does
+    call("Mobject.render", "self, ctx, camera_uniforms", same="ef2f355bd8ae"),
+    call("Mobject.get_shader_wrapper_list", "self, ctx", same="307b0b823f5a"),
+    call("Mobject.family_members_with_points", "self"),
+    call("Mobject.get_family", "self, recurse"),
+    call("Mobject.get_shader_wrapper", "self, ctx"),
+    call("Mobject.get_shader_data", "self"),
+    call("iterables.batch_by_property", "items, property_func"),
+    attrs("VMobject", "_data_has_changed shader_wrapper"),
+    keys("VMobject.uniforms", "is_fixed_in_frame joint_type anti_alias_width scale_stroke_with_zoom"),
+    keys("VMobject.data_dtype", "point fill_rgba base_normal fill_border_width"),
+    # shader wrappers: what the GPU gets from a draw, and the fill pass
+    call("ShaderWrapper.read_in", "self, data_list", same="e653bf7673ac"),
+    call("ShaderWrapper.update_program_uniforms", "self, camera_uniforms", same="f71687a16667"),
+    call("ShaderWrapper.get_id", "self"),
+    call("ShaderWrapper.use_clip_plane", "self"),
+    call("ShaderWrapper.pre_render", "self"),
+    call("ShaderWrapper.render", "self"),
+    call("VShaderWrapper.render_fill", "self", same="05b75658509b"),
+    call("VShaderWrapper.render_stroke", "self"),
+    call("VShaderWrapper.render", "self", same="680710a8eb6c"),
+    call("VShaderWrapper.get_fill_canvas", "ctx", same="b73d14e2ad9a"),
+    attrs("VShaderWrapper", "vert_data vbo programs mobject_uniforms texture_names_to_ids "
+                            "textures render_primitive depth_test stroke_behind fill_vao "
+                            "fill_border_vao fill_canvas"),
+    # the region bound (fill_rects) models these shaders
+    text("VShaderWrapper.program_code", "fill_vert", same="e9f5c11157bd"),
+    text("VShaderWrapper.program_code", "fill_geom", same="5c8d221c492b"),
+    text("VShaderWrapper.program_code", "stroke_vert", same="83395e7efb1f"),
+    text("VShaderWrapper.program_code", "stroke_geom", same="7695bc769243"),
+    # the file writer: open_movie_pipe, write_frame, close_movie_pipe are replaced
+    call("SceneFileWriter.open_movie_pipe", "self, file_path", same="3019169afc47"),
+    call("SceneFileWriter.write_frame", "self, camera", same="06fe6894dcdb", hashes=True),
+    call("SceneFileWriter.close_movie_pipe", "self"),
+    call("SceneFileWriter.set_progress_display_description", "self, file, sub_desc"),
+    attrs("SceneFileWriter", "write_to_movie writing_process progress_display", hashes=True),
+    attrs("SceneFileWriter", "quiet total_frames ffmpeg_bin video_codec pixel_format "
+                             "saturation gamma"),
+    attrs("moderngl", "Uniform UniformBlock"),
+)
+
+_MODULES = {
+    "Scene": ("manimlib.scene.scene", "Scene"),
+    "Camera": ("manimlib.camera.camera", "Camera"),
+    "Mobject": ("manimlib.mobject.mobject", "Mobject"),
+    "VMobject": ("manimlib.mobject.types.vectorized_mobject", "VMobject"),
+    "ShaderWrapper": ("manimlib.shader_wrapper", "ShaderWrapper"),
+    "VShaderWrapper": ("manimlib.shader_wrapper", "VShaderWrapper"),
+    "SceneFileWriter": ("manimlib.scene.scene_file_writer", "SceneFileWriter"),
+    "iterables": ("manimlib.utils.iterables", None),
+    "moderngl": ("moderngl", None),
+}
+
+
+class _Missing(Exception):
+    """An owner that cannot be reached; the message names it."""
+
+
+def manimgl_version() -> str:
+    """The installed manimgl's version, as manimlib reports it."""
+    try:
+        import manimlib
+        version = getattr(manimlib, "__version__", None)
+        if not version:
+            from importlib.metadata import version as dist_version
+            version = dist_version("manimgl")
+        return str(version)
+    except Exception:
+        return "unknown"
+
+
+@functools.lru_cache(maxsize=128)
+def _source_md5(function) -> str:
+    return hashlib.md5(inspect.getsource(function).encode()).hexdigest()[:12]
+
+
+def _parameters(function) -> str:
+    prefix = {inspect.Parameter.VAR_POSITIONAL: "*", inspect.Parameter.VAR_KEYWORD: "**"}
+    return ", ".join(prefix.get(p.kind, "") + p.name
+                     for p in inspect.signature(function).parameters.values())
+
+
+class _Owners:
+    """What the needs are checked on, reached lazily; a failure is a _Missing."""
+
+    def __init__(self, scene):
+        self.scene = scene
+        self._cache = {}
+
+    def _lookup(self, key: str, find, what: str):
+        if key not in self._cache:
+            try:
+                self._cache[key] = find()
+            except _Missing as missing:
+                self._cache[key] = missing
+            except Exception as error:
+                self._cache[key] = _Missing(f"{what}: {type(error).__name__}: {error}")
+        found = self._cache[key]
+        if isinstance(found, _Missing):
+            raise found
+        return found
+
+    def get(self, name: str):
+        """A manimlib class (or module) by its short name in _MODULES."""
+        return self._lookup(name, lambda: self._find(name), name)
+
+    def _find(self, name: str):
+        module_name, attribute = _MODULES[name]
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError:
+            raise _Missing(f"{module_name} missing") from None
+        if attribute is None:
+            return module
+        if not hasattr(module, attribute):
+            raise _Missing(f"{module_name}.{attribute} missing")
+        return getattr(module, attribute)
+
+    def instance(self, name: str):
+        """The object whose __init__ sets `name`'s attributes."""
+        return self._lookup("instance of " + name, lambda: self._instance(name), "probe " + name)
+
+    def _instance(self, name: str):
+        scene = self.scene
+        if name == "Scene":
+            return scene
+        if name == "Camera":
+            return self._member(scene, "Scene", "camera")
+        if name == "SceneFileWriter":
+            return self._member(scene, "Scene", "file_writer")
+        if name == "VMobject":
+            return self.get("VMobject")()
+        if name == "VShaderWrapper":
+            ctx = self._member(self.instance("Camera"), "Camera", "ctx")
+            return self.instance("VMobject").get_shader_wrapper(ctx)
+        if name == "moderngl":
+            return self.get("moderngl")
+        raise KeyError(name)
+
+    def mapping(self, name: str):
+        """The dict (or field names) a `keys` or `text` need looks into."""
+        owner, member = name.split(".")
+        if name == "Camera.uniforms":
+            camera = self.instance("Camera")
+            camera.refresh_uniforms()   # as every capture does first
+            return self._member(camera, owner, member)
+        if name == "VMobject.data_dtype":
+            return self._member(self.get("VMobject"), owner, member).names or ()
+        return self._member(self.instance(owner), owner, member)
+
+    @staticmethod
+    def _member(obj, owner: str, member: str):
+        if not hasattr(obj, member):
+            raise _Missing(f"{owner}.{member} missing")
+        return getattr(obj, member)
+
+
+def _check(need: Need, owners: _Owners) -> list[str]:
+    """What is wrong with one need ([] if nothing)."""
+    try:
+        if need.kind == "call":
+            (name,) = need.names
+            where = f"{need.owner}.{name}"
+            function = owners._member(owners.get(need.owner), need.owner, name)
+            try:
+                found = _parameters(function)
+            except (TypeError, ValueError):
+                return [f"{where} is not a function"]
+            if found != need.params:
+                return [f"{where}({found}) instead of ({need.params})"]
+            if need.same:
+                try:
+                    if _source_md5(function) != need.same:
+                        return [f"{where} differs from {MANIMGL_VERSION}'s"]
+                except (OSError, TypeError):
+                    return [f"{where}: source not readable"]
+            return []
+        if need.kind == "attr":
+            obj = owners.instance(need.owner)
+            return [f"{need.owner}.{name} missing" for name in need.names if not hasattr(obj, name)]
+        found = owners.mapping(need.owner)
+        if need.kind == "key":
+            return [f"{need.owner}[{name!r}] missing" for name in need.names if name not in found]
+        (key,) = need.names
+        code = found.get(key) if isinstance(found, dict) else None
+        if not isinstance(code, str):
+            return [f"{need.owner}[{key!r}] missing"]
+        if hashlib.md5(code.encode()).hexdigest()[:12] != need.same:
+            return [f"{need.owner}[{key!r}] differs from {MANIMGL_VERSION}'s"]
+        return []
+    except _Missing as missing:
+        return [str(missing)]
+
+
+def manimgl_problems(scene, hashes_only: bool = False) -> tuple[str, list[str]]:
+    """(manimgl's version, what is missing or changed for `scene`: [] if nothing).
+
+    Checks every entry of MANIMGL_NEEDS (with `hashes_only`, those the
+    frame-hash recorder needs); the version is reported, not judged here."""
+    owners = _Owners(scene)
+    problems = []
+    for need in MANIMGL_NEEDS:
+        if need.hashes or not hashes_only:
+            for problem in _check(need, owners):
+                if problem not in problems:   # e.g. one failed probe, many needs
+                    problems.append(problem)
+    return manimgl_version(), problems
+
+
+_warned = False   # the fallback warning is printed once per process
+
+
+def warn_fallback(version: str, problems: list[str], what: str = "render speed-up",
+                  then: str = "rendering with stock manimgl") -> None:
+    """One line on stderr, the first time only in this process."""
+    global _warned
+    if _warned:
+        return
+    _warned = True
+    parts = [] if version == MANIMGL_VERSION else [f"made for {MANIMGL_VERSION}"]
+    if problems:
+        more = len(problems) - 1
+        parts.append(problems[0] + (f" and {more} more" if more else ""))
+    print(f"autograd lecture: {what} off for manimgl {version} ({'; '.join(parts)}); {then}",
+          file=sys.stderr, flush=True)
 
 
 def fast_render_enabled() -> bool:
@@ -161,6 +480,7 @@ class RenderStats:
     readback_seconds: float = 0.0
     pipe_wait_seconds: float = 0.0  # main thread blocked on a full frame queue
     stock_reasons: dict = field(default_factory=dict)
+    gave_up: str = ""               # why the fast path stopped mid-render, if it did
 
     def summary(self) -> str:
         tiled = self.fill_passes_tiled
@@ -174,6 +494,7 @@ class RenderStats:
             f"capture {self.capture_seconds:.1f} s, read-back {self.readback_seconds:.1f} s, "
             f"waiting on ffmpeg {self.pipe_wait_seconds:.1f} s"
             + (f"; stock frames because of: {self.stock_reasons}" if self.stock_reasons else "")
+            + (f"; gave up: {self.gave_up}" if self.gave_up else "")
         )
 
 
@@ -186,6 +507,14 @@ class _Snapshot:
     fbo: object
     camera_key: tuple = ()
     signatures: tuple = ()
+
+
+def _unbind(obj, names) -> None:
+    """Remove the FastFrames methods bound on `obj` (a camera or file writer)."""
+    for name in names:
+        bound = vars(obj).get(name) if hasattr(obj, "__dict__") else None
+        if isinstance(getattr(bound, "__self__", None), FastFrames):
+            delattr(obj, name)
 
 
 class FastFrames:
@@ -217,6 +546,10 @@ class FastFrames:
         self._Camera, self._Mobject, self._Writer = Camera, Mobject, SceneFileWriter
         self._ShaderWrapper, self._VShaderWrapper = ShaderWrapper, VShaderWrapper
 
+        hashes = os.environ.get(ENV_HASHES)
+        if hashes:
+            self._hash_file = open(hashes, "a", encoding="ascii")
+        # bound last, on the scene's own camera and writer (uninstall() undoes it)
         writer = self.writer
         if fast:
             self.camera.capture = self.capture
@@ -224,9 +557,22 @@ class FastFrames:
             writer.open_movie_pipe = self.open_movie_pipe
             writer.close_movie_pipe = self.close_movie_pipe
         writer.write_frame = self.write_frame
-        hashes = os.environ.get(ENV_HASHES)
-        if hashes:
-            self._hash_file = open(hashes, "a", encoding="ascii")
+
+    def give_up(self, error: BaseException, where: str) -> None:
+        """The fast path failed while drawing or reading a frame: stock manimgl
+        draws and reads every frame from now on (this one included). Only the
+        GL state the fast path changes and stock drawing does not set itself
+        is reset; a stock capture clears the frame and redraws everything."""
+        reason = f"{type(error).__name__} in {where}: {error}"
+        self.stats.gave_up = reason
+        warn_fallback(manimgl_version(), [reason])
+        self.fast = False
+        self._last_frame = self._snapshot = self._bytes = None
+        self.ctx.scissor = None
+        gl.glBlendFunc(gl.GL_SRC_ALPHA, gl.GL_ONE_MINUS_SRC_ALPHA)
+        gl.glBlendEquation(gl.GL_FUNC_ADD)
+        self.camera.fbo.use()
+        _unbind(self.camera, ("capture", "get_raw_fbo_data"))
 
     # ------------------------------------------------------------ eligibility
     def _camera_ok(self) -> bool:
@@ -350,6 +696,9 @@ class FastFrames:
         t0 = time.perf_counter()
         try:
             self._capture(mobjects)
+        except Exception as error:
+            self.give_up(error, "capture")
+            self._stock_capture(mobjects, "the fast path failed")
         finally:
             self.stats.capture_seconds += time.perf_counter() - t0
 
@@ -516,7 +865,11 @@ class FastFrames:
         if not self._camera_ok():
             return self._Camera.get_raw_fbo_data(cam, dtype)
         t0 = time.perf_counter()
-        data = cam.fbo.read(viewport=cam.fbo.viewport, components=cam.n_channels, dtype=dtype)
+        try:
+            data = cam.fbo.read(viewport=cam.fbo.viewport, components=cam.n_channels, dtype=dtype)
+        except Exception as error:
+            self.give_up(error, "get_raw_fbo_data")
+            return self._Camera.get_raw_fbo_data(cam, dtype)
         self.stats.readback_seconds += time.perf_counter() - t0
         return data
 
@@ -736,16 +1089,47 @@ def _tile_rects(x0, x1, y0, y1, width, height):
 class FastRenderMixin:
     """Put first in a Scene's bases: faster off-screen renders, same pixels.
 
-    Reads AUTOGRAD_FAST_RENDER when the scene is created (0 = stock manimgl).
-    `self.render_stats` says what happened (printed at the end with
+    Reads AUTOGRAD_FAST_RENDER when the scene is created (0 = stock manimgl),
+    then checks manimgl (MANIMGL_VERSION, MANIMGL_NEEDS): if anything is off,
+    or installing fails, the scene renders with stock manimgl and one warning
+    line is printed (once per process); `self.fast_render_problems` lists
+    why. `self.render_stats` says what happened (printed at the end with
     AUTOGRAD_RENDER_STATS=1).
     """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        fast = fast_render_enabled() and self.window is None
+        self.fast_frames = None
+        self.fast_render_problems: list[str] = []
+        fast = fast_render_enabled() and getattr(self, "window", None) is None
         hashes = bool(os.environ.get(ENV_HASHES))
-        self.fast_frames = FastFrames(self, fast=fast) if (fast or hashes) else None
+        if fast:
+            version, problems = manimgl_problems(self)
+            if version != MANIMGL_VERSION or problems:
+                if version != MANIMGL_VERSION:
+                    self.fast_render_problems.append(
+                        f"manimgl {version} (made for {MANIMGL_VERSION})")
+                self.fast_render_problems += problems
+                warn_fallback(version, problems)
+                fast = False
+        if hashes and not fast:
+            version, problems = manimgl_problems(self, hashes_only=True)
+            if version != MANIMGL_VERSION or problems:
+                warn_fallback(version, problems, what="frame hashes",
+                              then="frames are not hashed")
+                hashes = False
+        if not (fast or hashes):
+            return
+        try:
+            frames = FastFrames(self, fast=fast)
+        except Exception as error:
+            _unbind(self.camera, ("capture", "get_raw_fbo_data"))
+            _unbind(self.file_writer, ("open_movie_pipe", "close_movie_pipe", "write_frame"))
+            reason = f"{type(error).__name__} while installing: {error}"
+            self.fast_render_problems.append(reason)
+            warn_fallback(manimgl_version(), [reason])
+            return
+        self.fast_frames = frames
 
     @property
     def render_stats(self) -> RenderStats | None:
@@ -758,7 +1142,11 @@ class FastRenderMixin:
             frames = self.fast_frames
             if frames is not None:
                 frames.finish()
-                if os.environ.get(ENV_STATS, "").strip() not in ("", "0"):
+            if os.environ.get(ENV_STATS, "").strip() not in ("", "0"):
+                if self.fast_render_problems:
+                    print(f"[render_speed off] {type(self).__name__}: "
+                          f"{'; '.join(self.fast_render_problems)}", file=sys.stderr)
+                elif frames is not None:
                     mode = "fast" if frames.fast else "stock"
                     print(f"[render_speed {mode}] {type(self).__name__}: "
                           f"{frames.stats.summary()}", file=sys.stderr)
