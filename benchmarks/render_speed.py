@@ -19,7 +19,10 @@ children: Xvfb, ffmpeg), video length (ffprobe), the real-time factor
 reused, ...). The header gives the date, the machine's cores, CPU and
 OpenGL renderer, and the load average. --check-frames also hashes every raw
 frame sent to ffmpeg and says whether fast and stock frames are identical
-(it costs time, so timings of such a run are not representative).
+(it costs time, so timings of such a run are not representative). A fast
+run whose speed-up fell back to stock manimgl (another manimgl, see
+src/rendering/fast_render.py) prints that warning under its timing, and its
+frames are not compared.
 """
 from __future__ import annotations
 
@@ -127,6 +130,10 @@ def render_once(scene_file: Path, scene: str, quality: str, mode: str, check_fra
         result["size"] = movie.stat().st_size
         stats = re.search(r"\[render_speed \w+\] \w+: (.*)", log)
         result["stats"] = stats.group(1) if stats and mode == "fast" else ""
+        # the fast path fell back to stock manimgl (src/rendering/fast_render.py)
+        fallback = re.search(r"^autograd lecture: render speed-up off .*$", log, re.MULTILINE)
+        if fallback:
+            result["fallback"] = fallback.group(0)
         if check_frames and hashes.exists():
             result["frame_hashes"] = hashes.read_text().split()
         if keep is not None:
@@ -200,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
                           f"wall {r['wall']:6.1f} s  cpu {r['cpu']:6.1f} s  "
                           f"length {r['length']:5.1f} s  x{r['rtf']:.2f}  "
                           f"(load {r['load_before']:.1f} -> {r['load_after']:.1f})", flush=True)
+                    if r.get("fallback"):
+                        print(f"    {r['fallback']}", flush=True)
                 else:
                     print(f"  run {rep + 1}: {QUALITY_NAMES[quality]:>5} {mode:5}  FAILED\n"
                           f"{r['error']}", flush=True)
@@ -234,12 +243,20 @@ def main(argv: list[str] | None = None) -> int:
         for quality in qualities:
             hashed = {r["mode"]: r.get("frame_hashes") for r in runs
                       if r["quality"] == quality and r["ok"] and r.get("frame_hashes")}
-            if "fast" in hashed and "stock" in hashed:
+            fell_back = any(r.get("fallback") for r in runs
+                            if r["quality"] == quality and r["mode"] == "fast")
+            if fell_back:
+                print(f"{QUALITY_NAMES[quality]} raw frames fast vs stock: not compared "
+                      "(the fast run fell back to stock manimgl)")
+            elif "fast" in hashed and "stock" in hashed:
                 a, b = hashed["fast"], hashed["stock"]
                 same = sum(x == y for x, y in zip(a, b))
                 verdict = "identical" if a == b else "DIFFERENT"
                 print(f"{QUALITY_NAMES[quality]} raw frames fast vs stock: {verdict} "
                       f"({same} of {max(len(a), len(b))} frames equal)")
+            elif set(modes) == {"fast", "stock"}:
+                print(f"{QUALITY_NAMES[quality]} raw frames fast vs stock: not compared "
+                      f"(no frame hashes from {', '.join(sorted({'fast', 'stock'} - set(hashed)))})")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.json:
         for r in runs:
