@@ -3,7 +3,11 @@
 Two short scene videos come from ffmpeg's test sources, each with the
 `<Scene>.narration.json` a LectureScene writes beside its movie. A band at
 the bottom of every frame has the brightness 7·n mod 256 for frame n, so
-that a clip's frames can be matched to the scene's, one by one. The slides
+that a clip's frames can be matched to the scene's, one by one. The first
+scene opens on blank frames, as a scene does before its title is drawn. The
+sound track (AAC, like the scenes') has a tone under each beat for its
+voice, from two frames after the beat's start to three frames before the
+next beat's, so each clip's sound can be found in its clip. The slides
 are built through the command line (`--no-render`: nothing to render here),
 then checked as files, as a PowerPoint deck, as manim-slides presentations
 and in headless Chromium.
@@ -51,13 +55,31 @@ def _ffmpeg(*args: str) -> None:
     subprocess.run(["ffmpeg", "-v", "error", "-y", "-nostdin", *args], check=True, timeout=60)
 
 
-def make_scene_video(path: Path, source: str, frames: int, shade: int = 0) -> None:
-    """H.264 like the scenes (B-frames, keyframes far apart), with the frame-number band."""
+BLANK_FRAMES = 3      # the first scene's opening frames: nothing drawn yet
+TONE_LEAD, TONE_GAP = 2, 3   # frames after a beat's start / before the next beat's
+
+
+def tone_spans(beats: list[dict], frames: int) -> list[tuple[float, float]]:
+    """(start, end) in seconds of the "voice" under each beat."""
+    starts = [round(b["start"] * FPS) for b in beats] + [frames]
+    return [((a + TONE_LEAD) / FPS, (b - TONE_GAP) / FPS) for a, b in zip(starts, starts[1:])]
+
+
+def make_scene_video(path: Path, source: str, frames: int, shade: int = 0,
+                     beats: list[dict] | None = None, blank: int = 0) -> None:
+    """H.264 like the scenes (B-frames, keyframes far apart), with the frame-number
+    band; with `beats`, an AAC track with a tone under each beat."""
     seconds = frames / FPS
-    graph = (f"{source}=size={WIDTH}x{HEIGHT - BAND}:rate={FPS}:duration={seconds},format=yuv420p[top];"
+    graph = (f"{source}=size={WIDTH}x{HEIGHT - BAND}:rate={FPS}:duration={seconds},format=yuv420p,"
+             f"drawbox=c=0x333333:t=fill:enable='lt(n,{blank})'[top];"
              f"color=c=gray:size={WIDTH}x{BAND}:rate={FPS}:duration={seconds},format=yuv420p,"
              f"geq=lum='mod(N*7+{shade},256)':cb=128:cr=128[band];[top][band]vstack[out0]")
-    _ffmpeg("-f", "lavfi", "-i", graph, "-c:v", "libx264", "-preset", "ultrafast", "-g", "250",
+    sound = []
+    if beats:
+        said = "+".join(f"between(t,{a:.4f},{b:.4f})" for a, b in tone_spans(beats, frames))
+        sound = ["-f", "lavfi", "-i", f"aevalsrc=exprs='0.3*sin(2*PI*440*t)*({said})':s=48000:d={seconds}",
+                 "-c:a", "aac", "-b:a", "192k"]
+    _ffmpeg("-f", "lavfi", "-i", graph, *sound, "-c:v", "libx264", "-preset", "ultrafast", "-g", "250",
             "-bf", "2", "-pix_fmt", "yuv420p", str(path))
 
 
@@ -86,9 +108,9 @@ def lecture(tmp_path_factory):
     root = tmp_path_factory.mktemp("videos")
     folder = root / "low"
     folder.mkdir()
-    for scene, title, frames, source, beats in SCENES:
+    for i, (scene, title, frames, source, beats) in enumerate(SCENES):
         movie = folder / f"{scene}.mp4"
-        make_scene_video(movie, source, frames)
+        make_scene_video(movie, source, frames, beats=beats, blank=0 if i else BLANK_FRAMES)
         write_narration(movie, scene, title, frames, beats)
     # The scene file is only parsed (never imported) to find the scenes and their order.
     scene_file = root / "lecture_scenes.py"
@@ -159,13 +181,26 @@ def test_clips_hold_exactly_the_frames_of_their_beats(deck, lecture):
             assert float(info.stdout) == 0.0, clip.name
 
 
-def test_each_clip_has_its_first_frame_as_poster(deck):
+def test_each_poster_is_its_beats_last_frame_and_never_blank(deck, lecture):
+    """The poster is what the slide says once its clip has played: the slide
+    sorter, printouts and a PDF of the deck show every beat's result."""
     slides_dir, _ = deck
+    _, folder, _ = lecture
     from PIL import Image
-    for scene, _, _, _, beats in SCENES:
-        for i in range(1, len(beats) + 1):
-            with Image.open(slides_dir / "clips" / f"{scene}-{i:02d}.jpg") as poster:
+    for scene, _, _, _, _ in SCENES:
+        movie = folder / f"{scene}.mp4"
+        cut = plan_scene(scene, 1, movie, json.loads(movie.with_name(f"{scene}.narration.json").read_text()))
+        raw = subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-i", str(movie), "-f", "rawvideo",
+                              "-pix_fmt", "rgb24", "-"], capture_output=True, check=True).stdout
+        frames = np.frombuffer(raw, np.uint8).reshape(-1, HEIGHT, WIDTH, 3).astype(float)
+        for slide in cut.slides:
+            with Image.open(slides_dir / slide.poster) as poster:
                 assert poster.size == (WIDTH, HEIGHT)
+                pixels = np.asarray(poster.convert("RGB"), float)
+            # The scene's frame it shows (each frame differs: the band, testsrc's counter).
+            shown = int(np.argmin(np.abs(frames - pixels).mean(axis=(1, 2, 3))))
+            assert shown == slide.first_frame + slide.frames - 1, slide.poster
+            assert pixels[:HEIGHT - BAND].std() > 20, f"{slide.poster} is blank"
 
 
 def test_a_second_build_cuts_nothing(deck, lecture):
@@ -203,6 +238,60 @@ def test_a_scene_of_one_beat_is_one_clip(tmp_path):
     result = build_slides(["One"], tmp_path, TITLE, stream=io.StringIO())
     assert [(s.first_frame, s.frames, s.text) for s in result.slides] == [(0, 12, "Only this.")]
     assert count_frames(tmp_path / "slides" / "clips" / "One-01.mp4") == 12
+
+
+def _streams(video: Path) -> dict[str, dict]:
+    info = json.loads(subprocess.run(
+        ["ffprobe", "-v", "error", "-show_streams", "-of", "json", str(video)],
+        capture_output=True, text=True, check=True).stdout)
+    return {s["codec_type"]: s for s in info["streams"]}
+
+
+def test_each_clip_carries_its_beats_sound(deck):
+    """The tone under each beat (its "voice") is in that beat's clip, where
+    it was in the scene, and nowhere else; the sound lasts as long as the picture."""
+    from src.narration.soundtrack import speech_spans
+    slides_dir, _ = deck
+    for scene, _, frames, _, beats in SCENES:
+        starts = [0] + [round(b["start"] * FPS) for b in beats[1:]]     # clip k starts here
+        for k, (tone, first) in enumerate(zip(tone_spans(beats, frames), starts), 1):
+            clip = slides_dir / "clips" / f"{scene}-{k:02d}.mp4"
+            streams = _streams(clip)
+            assert streams["audio"]["codec_name"] == "aac" and streams["audio"]["sample_rate"] == "48000"
+            picture = int(streams["video"]["nb_frames"]) / FPS
+            assert float(streams["audio"]["duration"]) == pytest.approx(picture, abs=0.002), clip.name
+            (heard,) = speech_spans(clip, min_silence=0.05)
+            expected = (tone[0] - first / FPS, tone[1] - first / FPS)
+            # within a millisecond or two (AAC smears an edge over a few samples)
+            assert heard == pytest.approx(expected, abs=0.004), (clip.name, heard, expected)
+
+
+def test_silent_scenes_make_silent_clips(tmp_path):
+    """VOICE=off renders scenes without a sound track: the deck works the same."""
+    make_scene_video(tmp_path / "Quiet.mp4", "testsrc", 20)
+    write_narration(tmp_path / "Quiet.mp4", "Quiet", "Quiet", 20,
+                    [{"start": 0.0, "text": "One."}, {"start": 10 / FPS, "text": "Two."}])
+    result = build_slides(["Quiet"], tmp_path, TITLE, stream=io.StringIO())
+    for slide in result.slides:
+        assert set(_streams(tmp_path / "slides" / slide.clip)) == {"video"}
+        assert count_frames(tmp_path / "slides" / slide.clip) == slide.frames
+    html = (tmp_path / "slides" / "lecture.html").read_text(encoding="utf-8")
+    assert "data-sound" not in html.split("<script")[0] and "<video" in html
+
+
+def test_scenes_with_and_without_sound_are_refused_in_one_line(tmp_path):
+    beats = [{"start": 0.0, "text": "One."}]
+    make_scene_video(tmp_path / "Voiced.mp4", "testsrc", 12, beats=beats)
+    make_scene_video(tmp_path / "Silent.mp4", "testsrc", 12)
+    for scene in ("Voiced", "Silent"):
+        write_narration(tmp_path / f"{scene}.mp4", scene, scene, 12, beats)
+    from src.publish.assemble import AssemblyError
+    with pytest.raises(AssemblyError) as error:
+        build_slides(["Voiced", "Silent"], tmp_path, TITLE, stream=io.StringIO())
+    message = str(error.value)
+    assert "\n" not in message and "Voiced" in message and "Silent" in message
+    assert "VOICE" in message
+    assert not (tmp_path / "slides" / "clips").exists()
 
 
 def test_missing_videos_and_silent_scenes_are_reported(tmp_path):
@@ -272,7 +361,8 @@ def test_html_has_a_stack_per_scene_and_a_slide_per_beat_with_its_narration(deck
             (video,) = slide["videos"]
             assert video["data-src"] == f"clips/{stack['scene']}-{i:02d}.mp4"
             assert video["poster"] == f"clips/{stack['scene']}-{i:02d}.jpg"
-            assert "data-autoplay" in video and "muted" in video and "loop" not in video
+            # Played by the deck's script with its sound (see the browser tests), once.
+            assert "muted" not in video and "loop" not in video and "data-sound" in video
 
 
 def test_html_names_only_files_inside_its_folder(deck):
@@ -324,9 +414,105 @@ def test_pptx_has_a_slide_per_beat_with_its_clip_and_notes(deck):
         assert slide.notes_slide.notes_text_frame.text == text
         label = " ".join(s.text_frame.text for s in slide.shapes if s.has_text_frame)
         assert title in label and f"beat {beat} of" in label
-        # The movie starts with its slide rather than waiting for a click on it.
-        media = slide.element.find(f".//{qn('p:cMediaNode')}")
-        assert {c.get("delay") for c in media.iter(qn("p:cond"))} == {"0"}
+        assert_plays_automatically(slide, movie, qn)
+
+
+def assert_plays_automatically(slide, movie, qn) -> None:
+    """PowerPoint's timing for Start: Automatically, and no click action on the movie."""
+    timing = slide.element.find(qn("p:timing"))
+    spid = str(movie.shape_id)
+    (main,) = [c for c in timing.iter(qn("p:cTn")) if c.get("nodeType") == "mainSeq"]
+    (effect,) = [c for c in main.iter(qn("p:cTn")) if c.get("presetClass") == "mediacall"]
+    assert effect.get("nodeType") == "afterEffect"        # starts by itself, no click
+    (command,) = effect.iter(qn("p:cmd"))
+    assert command.get("cmd") == "playFrom(0.0)"
+    assert [t.get("spid") for t in command.iter(qn("p:spTgt"))] == [spid]
+    # ...when the main sequence begins, i.e. when the slide shows
+    begins = [c for c in main.iter(qn("p:cond")) if c.get("evt") == "onBegin"]
+    assert begins and begins[0].find(qn("p:tn")).get("val") == main.get("id")
+    (media,) = timing.iter(qn("p:cMediaNode"))
+    assert [t.get("spid") for t in media.iter(qn("p:spTgt"))] == [spid]
+    ids = [c.get("id") for c in timing.iter(qn("p:cTn"))]
+    assert len(ids) == len(set(ids))
+    # A click on the movie advances the slide instead of pausing the clip.
+    assert not list(movie.element.iter(qn("a:hlinkClick")))
+
+
+# -- lecture.pptx in LibreOffice Impress (make check) ---------------------------------
+
+OFFICE_HINT = ("LibreOffice Impress is not installed; install it with: "
+               "bash scripts/system-deps.sh --office  (Debian: libreoffice-impress poppler-utils)")
+
+
+def _soffice(deck: Path, to: str, out: Path, profile: Path) -> Path:
+    """Convert `deck` headlessly with a profile of its own (no clash with a
+    LibreOffice already running); the converted file."""
+    run = subprocess.run(["soffice", f"-env:UserInstallation={profile.as_uri()}", "--headless",
+                          "--convert-to", to, "--outdir", str(out), str(deck)],
+                         capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+    made = out / f"{deck.stem}.{to}"
+    assert run.returncode == 0 and made.is_file(), run.stdout + run.stderr
+    assert "error" not in (run.stdout + run.stderr).lower(), run.stdout + run.stderr
+    return made
+
+
+@pytest.mark.slow
+def test_libreoffice_impress_reads_the_deck_as_powerpoint_writes_it(deck, tmp_path):
+    """What can be checked here of lecture.pptx without PowerPoint: Debian's
+    LibreOffice Impress opens it without complaint, prints one page per beat
+    showing the beat's last frame, and reads each slide's timing as a movie
+    that plays by itself when the slide shows (Impress's "after previous"
+    media play command), as it reads decks PowerPoint saved."""
+    import re
+    import xml.etree.ElementTree as ET
+    import zipfile
+
+    from PIL import Image
+    if shutil.which("soffice") is None or shutil.which("pdftoppm") is None:
+        pytest.skip(OFFICE_HINT)
+    slides_dir, _ = deck
+    pptx = slides_dir / "lecture.pptx"
+    expected = expected_slides()
+
+    pdf = _soffice(pptx, "pdf", tmp_path, tmp_path / "profile")
+    subprocess.run(["pdftoppm", "-png", "-r", "40", str(pdf), str(tmp_path / "page")], check=True,
+                   timeout=120)
+    pages = sorted(tmp_path.glob("page-*.png"))
+    assert len(pages) == len(expected)
+    strip = round(slides_module.SLIDE_HEIGHT * slides_module.STATUS_HEIGHT / slides_module.DECK_HEIGHT)
+    video_h = slides_module.SLIDE_HEIGHT - strip
+    video_w = round(video_h * WIDTH / HEIGHT)
+    left = (slides_module.SLIDE_WIDTH - video_w) // 2
+    for page, (scene, _, beat, _) in zip(pages, expected):
+        with Image.open(page) as im:
+            scale = im.width / slides_module.SLIDE_WIDTH
+            box = (round(left * scale), 0, round((left + video_w) * scale), round(video_h * scale))
+            shown = np.asarray(im.convert("RGB").crop(box), float)
+        with Image.open(slides_dir / "clips" / f"{scene}-{beat:02d}.jpg") as poster:
+            wanted = np.asarray(poster.convert("RGB").resize((box[2] - box[0], box[3] - box[1])), float)
+        assert np.abs(shown - wanted).mean() < 12, (page.name, np.abs(shown - wanted).mean())
+        with contextlib.suppress(OSError):
+            shutil.copy(page, SCREENSHOT_COPIES / f"slides_impress_{page.name}")
+
+    odp = _soffice(pptx, "odp", tmp_path / "odp", tmp_path / "profile")
+    ns = {"draw": "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0",
+          "anim": "urn:oasis:names:tc:opendocument:xmlns:animation:1.0",
+          "pres": "urn:oasis:names:tc:opendocument:xmlns:presentation:1.0",
+          "smil": "urn:oasis:names:tc:opendocument:xmlns:smil-compatible:1.0",
+          "xml": "http://www.w3.org/XML/1998/namespace"}
+    with zipfile.ZipFile(odp) as package:
+        content = ET.fromstring(package.read("content.xml"))
+    odp_pages = content.findall(".//draw:page", ns)
+    assert len(odp_pages) == len(expected)
+    for page in odp_pages:
+        (movie,) = [f for f in page.findall("draw:frame", ns) if f.find("draw:plugin", ns) is not None]
+        (play,) = page.findall(".//anim:command", ns)
+        assert play.get(f"{{{ns['anim']}}}command") == "play"
+        assert play.get(f"{{{ns['smil']}}}targetElement") == movie.get(f"{{{ns['xml']}}}id")
+        effect = next(p for p in page.iter(f"{{{ns['anim']}}}par") if play in list(p))
+        assert effect.get(f"{{{ns['pres']}}}node-type") == "after-previous"
+        assert effect.get(f"{{{ns['pres']}}}preset-class") == "media-call"
+        assert not re.search(r"click", ET.tostring(page, encoding="unicode"))
 
 
 # -- manim-slides ------------------------------------------------------------------
@@ -377,6 +563,9 @@ CLIP_STATE = """(() => {
   const video = Reveal.getCurrentSlide().querySelector("video");
   return {src: video.getAttribute("src"), time: video.currentTime, duration: video.duration,
           paused: video.paused, ended: video.ended, ready: video.readyState,
+          muted: video.muted, volume: video.volume, audio: video.webkitAudioDecodedByteCount,
+          waiting: document.documentElement.classList.contains("sound-waiting"),
+          status: Reveal.getCurrentSlide().querySelector(".status").innerText,
           error: video.error && video.error.message};
 })()"""
 
@@ -387,6 +576,8 @@ def presented(browser, deck):
     browser.call("Network.enable", session=True)
     browser.open((slides_dir / "lecture.html").as_uri())
     assert browser.evaluate(f"{WAIT_FOR}(() => window.Reveal && Reveal.isReady(), 10)")
+    # A click on the slide, as a lecturer's first: from now on clips may play with sound.
+    browser.click(".present footer.status")
     return browser
 
 
@@ -424,16 +615,49 @@ def test_the_deck_loads_only_files_from_its_folder(presented, deck):
 
 
 def test_the_deck_starts_on_slide_1_and_plays_its_clip(presented, deck):
+    """Opened afresh, nobody has pressed anything yet: the browser refuses sound,
+    so slide 1 plays muted and says so; the first key plays it again, heard,
+    instead of going on."""
     slides_dir, _ = deck
     presented.open((slides_dir / "lecture.html").as_uri())      # a fresh start
     assert _wait(presented, "window.Reveal && Reveal.isReady()", 10)
     assert presented.evaluate("[Reveal.getIndices().h, Reveal.getIndices().v]") == [0, 0]
     state = _wait(presented, f"(s => s.time > 0.2 && s)({CLIP_STATE})")
     assert state and state["src"] == "clips/SumsScene-01.mp4" and state["error"] is None, state
-    status = presented.evaluate("Reveal.getCurrentSlide().querySelector('.status').textContent")
-    assert "Sums & <Products>" in status and "beat 1 of 3" in status
+    assert "Sums & <Products>" in state["status"] and "beat 1 of 3" in state["status"]
+    assert state["muted"] and state["waiting"], state
+    assert "press a key" in state["status"], state
+    _screenshot(presented, slides_dir, "slides_slide1_waiting.png")
+    presented.press("ArrowRight")
+    state = _wait(presented, f"(s => !s.muted && s.time > 0.3 && s)({CLIP_STATE})")
+    assert state, presented.evaluate(CLIP_STATE)
+    assert presented.evaluate("[Reveal.getIndices().h, Reveal.getIndices().v]") == [0, 0]
+    assert state["src"] == "clips/SumsScene-01.mp4" and not state["waiting"], state
+    assert state["audio"] > 2000 and state["volume"] == 1, state      # heard: audio decoded
+    assert "press a key" not in state["status"]
     presented.evaluate("Reveal.getCurrentSlide().querySelector('video').pause()")
     _screenshot(presented, slides_dir, "slides_slide1.png")
+
+
+def _press_m(browser) -> None:
+    """The M key (tests/chromium.py's press() knows only navigation keys)."""
+    for kind in ("keyDown", "keyUp"):
+        browser.call("Input.dispatchKeyEvent", session=True, type=kind, key="m", code="KeyM",
+                     windowsVirtualKeyCode=77, nativeVirtualKeyCode=77,
+                     **({"text": "m"} if kind == "keyDown" else {}))
+
+
+def test_m_mutes_and_unmutes_the_clips(presented):
+    _go_to(presented, 0, 0)
+    _press_m(presented)
+    state = _wait(presented, f"(s => s.muted && s)({CLIP_STATE})", 3)
+    assert state and "muted" in state["status"], presented.evaluate(CLIP_STATE)
+    presented.press("ArrowRight")                     # stays muted on the next beat
+    assert _wait(presented, "(i => i.v === 1 && i)(Reveal.getIndices())", 3)
+    assert _wait(presented, f"(s => s.muted && s.time > 0 && s)({CLIP_STATE})", 5)
+    _press_m(presented)
+    state = _wait(presented, f"(s => !s.muted && s)({CLIP_STATE})", 3)
+    assert state and "muted" not in state["status"], presented.evaluate(CLIP_STATE)
 
 
 def test_a_key_press_advances_to_slide_2_which_plays_then_holds(presented, deck):
@@ -447,6 +671,7 @@ def test_a_key_press_advances_to_slide_2_which_plays_then_holds(presented, deck)
     assert state, presented.evaluate(CLIP_STATE)
     assert state["src"] == "clips/SumsScene-02.mp4"
     assert state["time"] == pytest.approx(18 / FPS, abs=0.02) and state["paused"]
+    assert not state["muted"] and state["audio"] > 0, state          # played with its sound
     assert presented.evaluate("document.title").startswith("Sums & <Products>")
     _screenshot(presented, slides_dir, "slides_slide2.png")
 

@@ -8,14 +8,18 @@ videos/<quality>/ otherwise):
 
     slides/lecture.html          reveal.js deck: a vertical stack of slides per scene,
                                  one slide per beat; arrow keys, space and a clicker's
-                                 PageDown/PageUp step beat by beat; a clip plays once and
-                                 holds its last frame; S opens the speaker view, whose
-                                 notes are the beat's narration
+                                 PageDown/PageUp step beat by beat; a clip plays once,
+                                 with its beat's voice, and holds its last frame; M
+                                 mutes; S opens the speaker view, whose notes are the
+                                 beat's narration
     slides/lecture.pptx          the same slides for PowerPoint or Keynote: the clip as a
-                                 movie that starts with its slide (poster: its first
-                                 frame), the narration as the slide's notes, 16:9
+                                 movie that starts with its slide (PowerPoint's own
+                                 "Start: Automatically" timing; a click goes on to the
+                                 next slide), the narration as the slide's notes, 16:9
     slides/manim-slides/<Scene>.json   the scene for `manim-slides present`
-    slides/clips/<Scene>-NN.mp4  beat NN of a scene, and .jpg its first frame
+    slides/clips/<Scene>-NN.mp4  beat NN of a scene with its voice, and .jpg its poster:
+                                 the beat's last frame, what the slide says once played
+                                 (slide sorter, thumbnails, printouts, PDF)
     slides/reveal/               reveal.js 5.2.1 (src/publish/vendor/, MIT licence)
     slides/README.txt            how to present
 
@@ -29,7 +33,12 @@ which the scene videos do not have, so a scene is re-encoded once (libx264
 at CRF 18, visually lossless; no B-frames, so every clip starts at time 0),
 with keyframes forced at its beats, and ffmpeg's segment muxer splits it
 there. The clips' frame counts must add up to the scene's, and each clip
-must hold exactly its beat's frames, or the build stops.
+must hold exactly its beat's frames, or the build stops. A scene with a
+sound track gives each clip its beat's stretch of it, cut on the samples
+where the clip's first frame starts and its last ends and encoded as AAC
+for that clip alone (a stream-copied AAC frame would straddle the cut and
+bring another beat's priming along); a scene rendered with VOICE=off gives
+silent clips. Scenes with and without sound are not mixed in one deck.
 
 Up to date. slides/.stamps/<Scene>.json records what a scene's clips were
 cut from (the video's digest, its beat frames and the cutting recipe); a
@@ -51,8 +60,9 @@ from fractions import Fraction
 from html import escape
 from pathlib import Path
 
+from src.narration.soundtrack import AAC_BITRATE, SAMPLE_RATE
 from src.publish import build
-from src.publish.assemble import probe, run_tool
+from src.publish.assemble import has_audio, probe, run_tool, same_sound
 
 SLIDES = "slides"
 CLIPS = "clips"
@@ -71,7 +81,9 @@ REVEAL_VERSION = "5.2.1"
 # How a scene is cut. Changing any of it cuts every scene again.
 X264 = ["-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-bf", "0",
         "-forced-idr", "1", "-pix_fmt", "yuv420p"]
-CUT_RECIPE = "segment-at-forced-idr/jpeg-posters/" + " ".join(X264)
+AAC = ["-c:a", "aac", "-b:a", AAC_BITRATE, "-ar", str(SAMPLE_RATE)]
+CUT_RECIPE = ("segment-at-forced-idr/jpeg-posters-last-frame/sound-per-beat-by-sample/"
+              + " ".join(X264 + AAC))
 
 # The web deck: the video, and a thin status line under it (scene and beat)
 # so that nothing is ever drawn over the animation.
@@ -118,6 +130,7 @@ class SceneCut:
     width: int
     height: int
     frames: int
+    sound: bool = False     # the scene's video has a sound track (not VOICE=off)
     slides: list[Slide] = field(default_factory=list)
 
     @property
@@ -163,7 +176,8 @@ def plan_scene(scene: str, number: int, movie: Path, story: dict) -> SceneCut:
         starts.append((frame, text))
     if not starts:
         raise SlidesError(f"{scene} says nothing inside its video: add self.say(...) at its beats")
-    cut = SceneCut(scene, number, story.get("title") or scene, movie, fps, width, height, total)
+    cut = SceneCut(scene, number, story.get("title") or scene, movie, fps, width, height, total,
+                   has_audio(movie))
     for i, (frame, text) in enumerate(starts):
         first = 0 if i == 0 else frame               # the first clip also takes any lead-in
         end = starts[i + 1][0] if i + 1 < len(starts) else total
@@ -189,7 +203,7 @@ def _stamp_path(slides_dir: Path, scene: str) -> Path:
 
 def cut_record(cut: SceneCut) -> dict:
     """What a scene's clips depend on."""
-    return {"video": file_digest(cut.movie), "frames": cut.frames,
+    return {"video": file_digest(cut.movie), "frames": cut.frames, "sound": cut.sound,
             "boundaries": cut.boundaries, "recipe": CUT_RECIPE}
 
 
@@ -220,14 +234,14 @@ def cut_scene(cut: SceneCut, slides_dir: Path) -> None:
                     str(tmp / "clip%03d.mp4")]
         else:
             cmd += ["-movflags", "+faststart", str(tmp / "clip001.mp4")]
-        # the posters: each beat's first frame, straight from the scene's video
-        firsts = "+".join(f"eq(n,{s.first_frame})" for s in cut.slides)
-        cmd += ["-map", "0:v:0", "-an", "-vf", f"select='{firsts}'", "-fps_mode", "passthrough",
-                "-q:v", "2", str(tmp / "first%03d.jpg")]
+        # the posters: each beat's last frame (what the slide says), from the scene's video
+        lasts = "+".join(f"eq(n,{s.first_frame + s.frames - 1})" for s in cut.slides)
+        cmd += ["-map", "0:v:0", "-an", "-vf", f"select='{lasts}'", "-fps_mode", "passthrough",
+                "-q:v", "2", str(tmp / "last%03d.jpg")]
         run_tool(cmd, f"cut {cut.movie.name} into {len(cut.slides)} clips")
 
         made = sorted(tmp.glob("clip*.mp4"))
-        posters = sorted(tmp.glob("first*.jpg"))
+        posters = sorted(tmp.glob("last*.jpg"))
         if len(made) != len(cut.slides) or len(posters) != len(cut.slides):
             raise SlidesError(f"{cut.scene}: ffmpeg made {len(made)} clips and {len(posters)} "
                               f"posters for {len(cut.slides)} beats")
@@ -236,9 +250,37 @@ def cut_scene(cut: SceneCut, slides_dir: Path) -> None:
         if counts != expected or sum(counts) != cut.frames:
             raise SlidesError(f"{cut.scene}: the clips hold {counts} frames (sum {sum(counts)}), "
                               f"the beats {expected} (sum {cut.frames})")
+        if cut.sound:
+            made = _add_beat_sound(cut, made, tmp)
         for slide, clip, poster in zip(cut.slides, made, posters):
             os.replace(clip, slides_dir / slide.clip)
             os.replace(poster, slides_dir / slide.poster)
+
+
+def _add_beat_sound(cut: SceneCut, clips: list[Path], tmp: Path) -> list[Path]:
+    """Each clip (picture copied) with its beat's stretch of the scene's
+    sound, from the sample where its first frame starts to the one where its
+    last frame ends, encoded for that clip alone: one ffmpeg run a scene."""
+    per_frame = Fraction(SAMPLE_RATE) / cut.fps
+    total = round(cut.frames * per_frame)
+    cmd = ["ffmpeg", "-y", "-v", "error", "-nostdin", "-i", str(cut.movie)]
+    for clip in clips:
+        cmd += ["-i", str(clip)]
+    # padded to the picture's length: an AAC track may end a few samples short
+    chains = [f"[0:a:0]aresample={SAMPLE_RATE},apad=whole_len={total},"
+              f"asplit={len(clips)}" + "".join(f"[s{i}]" for i in range(len(clips)))]
+    outputs = []
+    for i, slide in enumerate(cut.slides):
+        start = round(slide.first_frame * per_frame)
+        end = round((slide.first_frame + slide.frames) * per_frame)
+        chains.append(f"[s{i}]atrim=start_sample={start}:end_sample={end},asetpts=N/SR/TB[a{i}]")
+    cmd += ["-filter_complex", ";".join(chains)]
+    for i in range(len(clips)):
+        outputs.append(tmp / f"sound{i + 1:03d}.mp4")
+        cmd += ["-map", f"{i + 1}:v:0", "-map", f"[a{i}]", "-c:v", "copy", *AAC,
+                "-movflags", "+faststart", str(outputs[-1])]
+    run_tool(cmd, f"add each beat's sound to the clips of {cut.movie.name}")
+    return outputs
 
 
 # ------------------------------------------------------------ the web deck
@@ -253,11 +295,12 @@ def render_html(title: str, cuts: list[SceneCut]) -> str:
     stacks, n = [], 0
     for cut in cuts:
         sections = []
+        sound = " data-sound" if cut.sound else ""
         for s in cut.slides:
             n += 1
             sections.append(f"""    <section class="beat" data-beat="{s.beat}">
-      <video class="clip" data-src="{_text(s.clip)}" poster="{_text(s.poster)}" width="{cut.width}" height="{cut.height}" data-autoplay muted playsinline preload="auto" aria-label="{_text(s.title)}, beat {s.beat}"></video>
-      <footer class="status"><span class="where"><span class="num">{cut.number}</span> {_text(cut.title)}</span><span class="count">beat {s.beat} of {s.beats} · slide {n} of {total}</span></footer>
+      <video class="clip" data-src="{_text(s.clip)}" poster="{_text(s.poster)}" width="{cut.width}" height="{cut.height}"{sound} playsinline preload="auto" aria-label="{_text(s.title)}, beat {s.beat}"></video>
+      <footer class="status"><span class="where"><span class="num">{cut.number}</span> {_text(cut.title)}</span><span class="sound" aria-live="polite"></span><span class="count">beat {s.beat} of {s.beats} · slide {n} of {total}</span></footer>
       <aside class="notes">{_text(s.text)}</aside>
     </section>""")
         stacks.append(f'  <section class="scene" data-scene="{_text(cut.scene)}" '
@@ -308,6 +351,7 @@ DECK_CSS = f"""
 .reveal footer.status .where {{ overflow: hidden; text-overflow: ellipsis; }}
 .reveal footer.status .num {{ color: #58c4dd; font-weight: 600; margin-right: .35em; }}
 .reveal footer.status .count {{ font-variant-numeric: tabular-nums; }}
+.reveal footer.status .sound {{ color: #fcd74f; }}
 .reveal .progress {{ color: #1c758a; height: 3px; }}
 """.strip()
 
@@ -319,6 +363,7 @@ Reveal.initialize({{
   transition: "none", backgroundTransition: "none",   // one clip follows the other without a seam
   controls: false, progress: true, slideNumber: false, hash: true,
   viewDistance: 3, mobileViewDistance: 2,            // clips load a few slides ahead
+  autoPlayMedia: false,              // the clips are started below, with their sound
   plugins: [RevealNotes],
 }});
 // The browser tab names the scene on screen.
@@ -329,6 +374,60 @@ const nameTab = (event) => {{
 }};
 Reveal.on("ready", nameTab);
 Reveal.on("slidechanged", nameTab);
+
+// The clips and their voice. A slide's clip plays once from its start, with
+// the beat's speech, and holds its last frame. A browser lets a page make a
+// sound only after a key press or a click in it: until then a refused clip
+// plays muted, the status line says so, and the first key or click plays it
+// again with its voice (a key that would go on does not skip the unheard
+// beat). M mutes and unmutes every clip. The speaker view's previews stay
+// silent, so the voice is never heard twice.
+const root = document.documentElement;
+const preview = Reveal.isSpeakerNotes();
+let muted = false, waiting = false;
+const clipOf = (slide) => slide && slide.querySelector("video.clip");
+const soundLines = document.querySelectorAll("footer.status .sound");
+const showSound = () => {{
+  root.classList.toggle("sound-waiting", waiting && !muted);
+  root.classList.toggle("sound-muted", muted);
+  const line = muted ? "muted · M for sound" : waiting ? "sound off until you press a key or click" : "";
+  for (const span of soundLines) span.textContent = line;
+}};
+const play = (video) => {{
+  if (!video) return;
+  if (!video.getAttribute("src") && video.dataset.src) video.src = video.dataset.src;
+  video.currentTime = 0;
+  video.muted = preview || muted || waiting;
+  video.play().catch((error) => {{
+    if (error.name !== "NotAllowedError" || video.muted) return;   // e.g. left before it began
+    waiting = video.hasAttribute("data-sound");
+    showSound();
+    video.muted = true;
+    video.play().catch(() => {{}});
+  }});
+}};
+Reveal.on("ready", (event) => play(clipOf(event.currentSlide)));
+Reveal.on("slidechanged", (event) => play(clipOf(event.currentSlide)));
+const NEXT_KEYS = new Set(["ArrowRight", "ArrowDown", "PageDown", " ", "Enter", "n", "N", "l", "j"]);
+const hearIt = (event) => {{
+  if (!waiting) return;
+  waiting = false;
+  showSound();
+  if (event.type === "keydown" && (event.key === "m" || event.key === "M")) return;
+  play(clipOf(Reveal.getCurrentSlide()));
+  if (event.type === "keydown" && NEXT_KEYS.has(event.key)) {{
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }}
+}};
+window.addEventListener("keydown", hearIt, true);
+window.addEventListener("pointerdown", hearIt, true);
+Reveal.addKeyBinding({{keyCode: 77, key: "M", description: "Sound of the clips on or off"}}, () => {{
+  muted = !muted;
+  const video = clipOf(Reveal.getCurrentSlide());
+  if (video) video.muted = preview || muted;
+  showSound();
+}});
 """.strip()
 
 
@@ -341,11 +440,17 @@ One slide per narration beat; each beat's clip plays, then holds its last frame.
 Everything here works offline: copy the whole folder.
 
 In a browser: open lecture.html. Right arrow, space or a clicker goes on a beat,
-left goes back (the beat plays again). S opens the speaker view with the
-narration as notes; F is full screen; Esc shows all slides; B blanks the screen.
+left goes back (the beat plays again). Each clip speaks its beat: M mutes and
+unmutes (to talk over the clips yourself). A browser allows sound only after
+a key press or a click on the page, so the first slide plays muted until then
+and your first key plays it again with its voice. S opens the speaker view with
+the narration as notes; F is full screen; Esc shows all slides; B blanks the
+screen.
 
 PowerPoint or Keynote: open lecture.pptx (one slide per beat, the clip starts
-with its slide, the narration is in the notes). To use the slides in an
+with its slide and speaks its beat, a click goes on to the next slide, the
+narration is in the notes; to mute, select a movie and set Playback > Volume,
+or turn the computer's sound off). To use the slides in an
 existing deck, open both and choose Home > New Slide > Reuse Slides in
 PowerPoint (or copy and paste slides in the slide sorter).
 
@@ -436,7 +541,7 @@ def write_pptx(path: Path, title: str, cuts: list[SceneCut], slides_dir: Path) -
                                            poster_frame_image=str(slides_dir / s.poster),
                                            mime_type="video/mp4")
             movie.name = f"{s.scene} beat {s.beat}"
-            _start_with_slide(slide, movie.shape_id)
+            _play_automatically(slide, movie, round(s.frames / cut.fps * 1000))
             box = slide.shapes.add_textbox(Emu(left), Emu(video_h), Emu(video_w), Emu(strip))
             box.name = "Scene and beat"
             frame = box.text_frame
@@ -452,22 +557,69 @@ def write_pptx(path: Path, title: str, cuts: list[SceneCut], slides_dir: Path) -
     return path
 
 
-def _start_with_slide(slide, shape_id: int) -> None:
-    """python-pptx's movie waits to be clicked; make it start when its slide shows.
+# PowerPoint's own timing for a movie whose Playback > Start is "Automatically"
+# (read from decks PowerPoint saved; LibreOffice Impress reads and writes the
+# same tree): the slide's main sequence begins with an "after previous"
+# media-call effect, playFrom(0.0), targeted at the movie; the movie's own
+# media node waits ("indefinite") for that effect. Ids are unique per slide.
+AUTOPLAY_TIMING = """<p:timing xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main">
+ <p:tnLst><p:par><p:cTn id="1" dur="indefinite" restart="never" nodeType="tmRoot"><p:childTnLst>
+  <p:seq concurrent="1" nextAc="seek">
+   <p:cTn id="2" dur="indefinite" nodeType="mainSeq"><p:childTnLst>
+    <p:par><p:cTn id="3" fill="hold">
+     <p:stCondLst><p:cond delay="indefinite"/><p:cond evt="onBegin" delay="0"><p:tn val="2"/></p:cond></p:stCondLst>
+     <p:childTnLst><p:par><p:cTn id="4" fill="hold">
+      <p:stCondLst><p:cond delay="0"/></p:stCondLst>
+      <p:childTnLst><p:par>
+       <p:cTn id="5" presetID="1" presetClass="mediacall" presetSubtype="0" fill="hold" nodeType="afterEffect">
+        <p:stCondLst><p:cond delay="0"/></p:stCondLst>
+        <p:childTnLst><p:cmd type="call" cmd="playFrom(0.0)"><p:cBhvr>
+         <p:cTn id="6" dur="{duration_ms}" fill="hold"/>
+         <p:tgtEl><p:spTgt spid="{shape_id}"/></p:tgtEl>
+        </p:cBhvr></p:cmd></p:childTnLst>
+       </p:cTn>
+      </p:par></p:childTnLst>
+     </p:cTn></p:par></p:childTnLst>
+    </p:cTn></p:par>
+   </p:childTnLst></p:cTn>
+   <p:prevCondLst><p:cond evt="onPrev" delay="0"><p:tgtEl><p:sldTgt/></p:tgtEl></p:cond></p:prevCondLst>
+   <p:nextCondLst><p:cond evt="onNext" delay="0"><p:tgtEl><p:sldTgt/></p:tgtEl></p:cond></p:nextCondLst>
+  </p:seq>
+  <p:video><p:cMediaNode vol="{volume}">
+   <p:cTn id="7" fill="hold" display="0"><p:stCondLst><p:cond delay="indefinite"/></p:stCondLst></p:cTn>
+   <p:tgtEl><p:spTgt spid="{shape_id}"/></p:tgtEl>
+  </p:cMediaNode></p:video>
+ </p:childTnLst></p:cTn></p:par></p:tnLst>
+</p:timing>"""
+# Full volume: the sound is already normalised (-16 LUFS, as online video).
+PPTX_VOLUME = 100_000
 
-    Its timing entry (p:timing//p:video/p:cMediaNode) starts on an
-    "indefinite" condition, i.e. on a click; a delay of 0 starts it with
-    the slide, the way manim-slides' own PowerPoint export does it.
-    """
+
+def _play_automatically(slide, movie, duration_ms: int) -> None:
+    """The movie starts with its slide, and a click goes on to the next slide.
+
+    python-pptx writes a movie that plays when clicked: its timing has only
+    the media node, waiting "indefinite"ly, and the movie carries the click
+    action ppaction://media, which in a slide show plays and pauses it. Here
+    the timing is PowerPoint's own for "Start: Automatically" (see
+    AUTOPLAY_TIMING) and the click action goes, so a click on the picture
+    (which fills the slide) advances like a click anywhere else."""
+    from lxml import etree
     from pptx.oxml.ns import qn
-    for target in slide.element.iter(qn("p:spTgt")):
-        if target.get("spid") != str(shape_id):
-            continue
-        media = target.getparent().getparent()          # p:spTgt < p:tgtEl < p:cMediaNode
-        if media.tag != qn("p:cMediaNode"):
-            continue
-        for condition in media.iter(qn("p:cond")):
-            condition.set("delay", "0")
+    for link in movie.element.iter(qn("a:hlinkClick")):
+        link.getparent().remove(link)
+    old = slide.element.find(qn("p:timing"))
+    timing = etree.fromstring(AUTOPLAY_TIMING.format(
+        shape_id=movie.shape_id, duration_ms=max(1, duration_ms), volume=PPTX_VOLUME))
+    if old is not None:
+        old.addprevious(timing)
+        old.getparent().remove(old)
+    else:                     # p:timing comes after p:clrMapOvr and before p:extLst
+        anchor = slide.element.find(qn("p:extLst"))
+        if anchor is not None:
+            anchor.addprevious(timing)
+        else:
+            slide.element.append(timing)
 
 
 # ------------------------------------------------------------ the build
@@ -504,6 +656,7 @@ def build_slides(scenes: list[str], folder: Path, title: str = build.LECTURE_TIT
     missing = [m.name for m in movies if not m.is_file()]
     if missing:
         raise SlidesError(f"not rendered yet: {', '.join(missing)} (run `make lecture`)")
+    same_sound(movies)          # as the lecture: all with the voice or all without
     slides_dir = folder / SLIDES
     (slides_dir / STAMPS).mkdir(parents=True, exist_ok=True)
     cuts = [plan_scene(scene, i, movie, build.read_narration(movie))
@@ -538,7 +691,7 @@ def build_slides(scenes: list[str], folder: Path, title: str = build.LECTURE_TIT
 
     # lecture.pptx holds copies of every clip: write it only when a slide changed.
     deck_record = {"title": title, "code": file_digest(Path(__file__)),
-                   "scenes": [[c.scene, c.title, c.width, c.height,
+                   "scenes": [[c.scene, c.title, c.width, c.height, c.sound,
                                records[c.scene]["video"],
                                [[s.clip, s.frames, s.text] for s in c.slides]] for c in cuts]}
     deck_stamp = slides_dir / STAMPS / "deck.json"
