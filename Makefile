@@ -97,7 +97,9 @@ lock: $(STAMP)
 test: $(STAMP) $(NODE_STAMP)
 	$(HEADLESS) $(PYTEST) -m "not slow" $(PYTEST_ARGS)
 
+# check also installs LibreOffice Impress for the slow test that opens the PowerPoint deck.
 check: $(STAMP) $(NODE_STAMP)
+	@PYTHON=$(PYTHON) bash scripts/system-deps.sh --office
 	$(HEADLESS) $(PYTEST) $(PYTEST_ARGS)
 
 video: $(STAMP)

@@ -8,12 +8,24 @@
 #
 #   scripts/system-deps.sh          check; install what is missing
 #   scripts/system-deps.sh --check  check only; exit 1 if anything is missing
+#   scripts/system-deps.sh --office also LibreOffice Impress and poppler-utils, which
+#                                   only `make check` needs: its slow test opens
+#                                   slides/lecture.pptx in Impress and prints it to PDF
 #
 # Installs with apt-get when root, via sudo when available, otherwise prints
 # the exact command and exits 1. Fast (no apt call) when nothing is missing.
 set -euo pipefail
 
 PYTHON="${PYTHON:-python3}"
+CHECK_ONLY=""
+OFFICE=""
+for arg in "$@"; do
+    case "$arg" in
+        --check) CHECK_ONLY=1 ;;
+        --office) OFFICE=1 ;;
+        *) echo "usage: $0 [--check] [--office]" >&2; exit 2 ;;
+    esac
+done
 
 APT_PACKAGES=(
     ffmpeg xvfb xauth libgl1-mesa-dri libegl1 libpango1.0-dev pkg-config
@@ -26,6 +38,9 @@ APT_PACKAGES=(
 
 missing=()   # human-readable names of what is missing
 extra=()     # packages beyond APT_PACKAGES that are needed on this machine
+
+# `make check` only: the deck in LibreOffice Impress (soffice), its PDF as pictures (pdftoppm).
+OFFICE_PACKAGES=(libreoffice-impress poppler-utils)
 
 have() { command -v "$1" >/dev/null 2>&1; }
 have_lib() { ldconfig -p 2>/dev/null | grep -q "$1" || [ -e "/usr/lib/x86_64-linux-gnu/$1" ] || [ -e "/lib/x86_64-linux-gnu/$1" ]; }
@@ -68,6 +83,14 @@ else
     missing+=("$PYTHON"); extra+=(python3 python3-venv python3-dev)
 fi
 
+if [ -n "$OFFICE" ]; then
+    if ! have soffice || ! have pdftoppm; then
+        have soffice  || missing+=("LibreOffice Impress (make check only: the PowerPoint deck test)")
+        have pdftoppm || missing+=("pdftoppm (make check only: the deck's PDF as pictures)")
+        extra+=("${OFFICE_PACKAGES[@]}")
+    fi
+fi
+
 if [ ${#missing[@]} -eq 0 ]; then
     exit 0
 fi
@@ -76,7 +99,7 @@ cmd="apt-get update && apt-get install -y --no-install-recommends ${APT_PACKAGES
 echo "Missing system dependencies:" >&2
 for m in "${missing[@]}"; do echo "  - $m" >&2; done
 
-if [ "${1:-}" = "--check" ]; then
+if [ -n "$CHECK_ONLY" ]; then
     echo "Install them with:" >&2
     if [ "$(id -u)" -eq 0 ]; then
         echo "  $cmd" >&2
@@ -100,4 +123,4 @@ else
 fi
 
 # Re-check: fail loudly if apt did not deliver.
-exec "$0" --check
+exec "$0" --check ${OFFICE:+--office}
