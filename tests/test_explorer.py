@@ -119,6 +119,33 @@ def test_the_palette_is_the_scenes():
         assert PALETTE[role].upper() == color_to_hex(color).upper(), role
 
 
+@pytest.mark.parametrize("example", sorted(EXAMPLES))
+def test_the_page_places_nodes_as_the_scenes_do(example):
+    """ComputationGraph lays out with src/lesson/graph_layout.py too: its node
+    centres are the page's positions, scaled to fit and centred."""
+    from tests.manim_harness import import_manimlib
+    import_manimlib()
+    from src.lesson.explorer import graph_json
+    from src.visualization.graph import ComputationGraph
+
+    root = EXAMPLES[example][1]()[0]
+    drawn = ComputationGraph(root)
+    page = {n["id"]: (n["x"], n["y"]) for n in graph_json(root)["nodes"]}
+    centres = {}
+    for i, value in enumerate(drawn.order):
+        centres[f"v{i}"] = drawn.node(value).shape.get_center()[:2]
+        if not value.is_leaf:
+            centres[f"o{i}"] = drawn.op_node(value).shape.get_center()[:2]
+    assert set(centres) == set(page)
+    ids = sorted(page)
+    xs = [page[i][0] for i in ids]
+    scale = (max(centres[i][0] for i in ids) - min(centres[i][0] for i in ids)) / (max(xs) - min(xs))
+    shift = [centres[ids[0]][k] - scale * page[ids[0]][k] for k in (0, 1)]
+    for i in ids:
+        for k in (0, 1):
+            assert centres[i][k] == pytest.approx(scale * page[i][k] + shift[k], abs=1e-9), (i, k)
+
+
 # --------------------------------------------------------------------------
 # In the browser
 # --------------------------------------------------------------------------

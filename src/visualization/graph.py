@@ -17,6 +17,7 @@ from manimlib import (
 )
 
 from src.autograd import Value
+from src.lesson.graph_layout import COLUMN_GAP, ROW_GAP, node_positions
 from src.lesson.graph_text import graph_names, tex_name, tex_number
 from src.visualization.style import (
     EDGE_COLOR, FADE_TIME, FORWARD_FLOW_COLOR, GRADIENT_COLOR, ROLE_COLORS,
@@ -198,8 +199,8 @@ class ComputationGraph(VGroup):
     labelled leaves are inputs (BLUE), unlabelled ones constants.
     """
 
-    COLUMN_GAP = 1.85
-    ROW_GAP = 1.9
+    COLUMN_GAP = COLUMN_GAP
+    ROW_GAP = ROW_GAP
 
     def __init__(
         self,
@@ -249,61 +250,12 @@ class ComputationGraph(VGroup):
                 self.op_nodes[value] = ComputationNode(value, "operation", self.names[value])
 
     def _layout(self):
-        # Columns: an op sits right of all its inputs, its result right of it.
-        column = {}
-        for value in self.order:
-            if value.is_leaf:
-                column[("v", value)] = 0
-            else:
-                op_col = 1 + max(column[("v", v)] for v in value.inputs)
-                column[("op", value)] = op_col
-                column[("v", value)] = op_col + 1
-        consumers = {}
-        for value in self.order:
-            for inp in dict.fromkeys(value.inputs):
-                consumers.setdefault(inp, []).append(value)
-        for value in self.order:  # a leaf waits just left of its first use
-            if value.is_leaf and value in consumers:
-                column[("v", value)] = min(column[("op", c)] for c in consumers[value]) - 1
-
-        # Rows: from the output backwards, inputs spread around their consumer.
-        y = {}
-        by_column = {}
-        for key, col in column.items():
-            by_column.setdefault(col, []).append(key)
-        for col in sorted(by_column, reverse=True):
-            desired = {}
-            for key in by_column[col]:
-                kind, value = key
-                if kind == "op":
-                    desired[key] = y[("v", value)]
-                elif value is self.root:
-                    desired[key] = 0.0
-                else:
-                    user = next(c for c in reversed(self.order) if c in consumers.get(value, ()) and ("op", c) in y)
-                    distinct = list(dict.fromkeys(user.inputs))
-                    offset = (len(distinct) - 1) / 2 - distinct.index(value)
-                    desired[key] = y[("op", user)] + offset * self.ROW_GAP
-            y.update(self._separate(desired))
-
-        max_col = max(column.values())
-        for key, col in column.items():
-            kind, value = key
+        # The positions come from src/lesson/graph_layout.py, which the
+        # explorer's page uses too: a graph sits the same way in both.
+        positions = node_positions(self.root, self.order, self.COLUMN_GAP, self.ROW_GAP)
+        for (kind, value), (x, y) in positions.items():
             node = self.op_nodes[value] if kind == "op" else self.value_nodes[value]
-            target = np.array([(col - max_col / 2) * self.COLUMN_GAP, y[key], 0.0])
-            node.shift(target - node.shape.get_center())
-
-    def _separate(self, desired: dict) -> dict:
-        """Keep nodes of one column at least ROW_GAP apart, near their wish."""
-        keys = sorted(desired, key=lambda k: -desired[k])
-        placed = []
-        for key in keys:
-            target = desired[key]
-            if placed and placed[-1] - target < self.ROW_GAP:
-                target = placed[-1] - self.ROW_GAP
-            placed.append(target)
-        shift = np.mean([desired[k] - p for k, p in zip(keys, placed)])
-        return {k: p + shift for k, p in zip(keys, placed)}
+            node.shift(np.array([x, y, 0.0]) - node.shape.get_center())
 
     def _build_edges(self):
         for value in self.order:
