@@ -112,6 +112,35 @@ def test_captions_follow_the_scenes_clocks(lecture):
     assert parse_cues((folder / "lecture.srt").read_text()) == cues
 
 
+def test_the_lecture_keeps_the_scenes_sound(lecture):
+    """lecture.mp4 has a sound track exactly when the scenes have one (VOICE),
+    and each scene's sound sits under its own chapter, where it is in the scene."""
+    from src.narration.soundtrack import speech_spans
+    from src.publish.assemble import has_audio, video_duration
+    _tmp, _file, folder, _runs = lecture
+    scenes = ["Opening", "Closing"]
+    sound = {has_audio(folder / f"{s}.mp4") for s in scenes}
+    assert len(sound) == 1, "the scenes of one lecture are all voiced or all silent"
+    voiced = sound.pop()
+    lecture_mp4 = folder / "lecture.mp4"
+    assert has_audio(lecture_mp4) == voiced
+    assert json.loads((folder / "lecture.json").read_text())["sound"] == voiced
+    if not voiced:
+        return
+    chapters = probe(lecture_mp4)["chapters"]
+    heard = speech_spans(lecture_mp4)
+    for scene, chapter in zip(scenes, chapters):
+        start = float(chapter["start_time"])
+        assert start == pytest.approx(sum(video_duration(folder / f"{s}.mp4")
+                                          for s in scenes[:scenes.index(scene)]), abs=0.001)
+        end = start + video_duration(folder / f"{scene}.mp4")
+        shifted = [(a + start, b + start) for a, b in speech_spans(folder / f"{scene}.mp4")]
+        inside = [(a, b) for a, b in heard if start - 0.01 <= a < end]
+        assert len(inside) == len(shifted), (scene, inside, shifted)
+        for (a, b), (x, y) in zip(inside, shifted):      # a frame is 67 ms at 15 fps
+            assert abs(a - x) < 0.005 and abs(b - y) < 0.005, (scene, (a, b), (x, y))
+
+
 def test_second_run_renders_nothing(lecture):
     _tmp, _file, _folder, runs = lecture
     code, log = runs[1]

@@ -342,6 +342,22 @@ def test_scenes_with_and_without_sound_are_not_joined(tmp_path):
 
 
 @needs_ffmpeg
+def test_make_lecture_stops_before_writing_anything_when_sound_is_mixed(tmp_path):
+    import json
+    from src.publish.build import package
+    make_voiced_clip(tmp_path / "Opening.mp4", 30, (0.1, 0.5))
+    make_clip(tmp_path / "Closing.mp4", 1.0, "navy")
+    for scene in ("Opening", "Closing"):
+        (tmp_path / f"{scene}.narration.json").write_text(json.dumps(
+            {"scene": scene, "title": scene, "duration": 1.0, "poster": 0.5,
+             "beats": [{"start": 0.0, "text": "Hello."}]}))
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(AssemblyError, match="Opening has a voice track and Closing has none"):
+        package(["Opening", "Closing"], tmp_path, "low")
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+@needs_ffmpeg
 def test_join_refuses_parts_of_different_quality_with_a_clear_error(tmp_path):
     clips = [make_clip(tmp_path / "a.mp4", 1.0, "navy"),
              make_clip(tmp_path / "b.mp4", 1.0, "navy", size="640x360")]

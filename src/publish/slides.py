@@ -558,10 +558,11 @@ def write_pptx(path: Path, title: str, cuts: list[SceneCut], slides_dir: Path) -
 
 
 # PowerPoint's own timing for a movie whose Playback > Start is "Automatically"
-# (read from decks PowerPoint saved; LibreOffice Impress reads and writes the
-# same tree): the slide's main sequence begins with an "after previous"
-# media-call effect, playFrom(0.0), targeted at the movie; the movie's own
-# media node waits ("indefinite") for that effect. Ids are unique per slide.
+# (as compared from decks PowerPoint saved in python-pptx's issue #427, and as
+# other deck writers produce it): the slide's main sequence begins with an
+# "after previous" media-call effect, playFrom(0.0), targeted at the movie;
+# the movie's own media node waits ("indefinite") for that effect. Ids are
+# unique per slide. LibreOffice Impress reads it as an after-previous play.
 AUTOPLAY_TIMING = """<p:timing xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main">
  <p:tnLst><p:par><p:cTn id="1" dur="indefinite" restart="never" nodeType="tmRoot"><p:childTnLst>
   <p:seq concurrent="1" nextAc="seek">
