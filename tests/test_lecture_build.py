@@ -161,6 +161,17 @@ def test_editing_one_scene_renders_that_scene_only(lecture):
     assert (folder / "Closing.mp4").stat().st_mtime_ns != before["Closing"]
 
 
+def test_a_voice_that_cannot_be_used_is_one_line_before_anything(tmp_path, monkeypatch, capsys):
+    scene_file = tmp_path / "tiny.py"
+    scene_file.write_text(TINY_LECTURE)
+    monkeypatch.setenv("VOICE", str(tmp_path / "missing.onnx"))
+    code = lecture_cli.main(["--quality", "low", "--file", str(scene_file),
+                             "--out-dir", str(tmp_path / "videos")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.count("\n") == 1 and "missing.onnx" in err and "VOICE=off" in err
+    assert not (tmp_path / "videos").exists()
+
+
 def test_a_failing_scene_leaves_no_lecture_and_says_which(tmp_path):
     scene_file = tmp_path / "broken.py"
     scene_file.write_text(TINY_LECTURE.replace('self.say("Now a square.")',

@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+from src.narration.voice import VoiceError
 from src.publish import freshness
 from src.publish.assemble import AssemblyError
 from src.publish.build import (
@@ -51,6 +52,11 @@ def main(argv=None) -> int:
     try:
         scenes = lecture_scenes(scene_file)
     except BuildError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    try:
+        freshness.voice_input()          # a voice that cannot be used: one line, before anything
+    except VoiceError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     out_dir = args.out_dir.resolve()

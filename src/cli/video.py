@@ -17,7 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-from src.publish.freshness import fingerprint, write_stamp
+from src.narration.voice import VoiceError
+from src.publish.freshness import fingerprint, voice_input, write_stamp
 from src.publish.render import (
     DEFAULT_SCENE_FILE, QUALITY_FLAGS, ROOT, VIDEOS, check_manimgl, missing_dependencies,
     render_scene,
@@ -87,6 +88,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  - {p}", file=sys.stderr)
         return 3
 
+    if not args.frame:
+        try:
+            voice_input()                # a voice that cannot be used: one line, before anything
+        except VoiceError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
     out_dir = args.out_dir.resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     what = "last frame" if args.frame else f"{args.quality} quality video"
