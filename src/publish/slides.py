@@ -395,7 +395,10 @@ const showSound = () => {{
 }};
 const play = (video) => {{
   if (!video) return;
-  if (!video.getAttribute("src") && video.dataset.src) video.src = video.dataset.src;
+  if (!video.getAttribute("src") && video.dataset.src) {{     // not loaded by reveal yet
+    video.setAttribute("data-lazy-loaded", "");                // so reveal unloads it as its own
+    video.src = video.dataset.src;
+  }}
   video.currentTime = 0;
   video.muted = preview || muted || waiting;
   video.play().catch((error) => {{
