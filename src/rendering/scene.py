@@ -9,6 +9,12 @@
             self.say("Each node multiplies by its local derivative.")
             ...
 
+`set_caption` shows one caption line under the picture (a sentence or a
+formula), swapping it for the previous one:
+
+            self.set_caption("Backward starts at the loss", FadeIn(arrow))
+            self.set_caption(None)                       # the caption fades out
+
 `say` starts a beat at the scene's own clock (`self.time`, the time of the
 next frame written), so captions stay in sync whatever the animations'
 lengths: a beat lasts until the next `say`, the last until the scene ends.
@@ -22,11 +28,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from manimlib import InteractiveScene
+from manimlib import UP, FadeIn, FadeOut, FadeTransform, InteractiveScene
 
 from src.narration.captions import beat_cues, to_vtt
 from src.rendering.fast_render import FastRenderMixin
-from src.visualization.style import title_text
+from src.visualization.caption import DEFAULT_CAPTION_STYLE, get_caption, place_at_bottom
+from src.visualization.style import FADE_TIME, title_text
 
 __all__ = ["LectureScene", "narration_path"]
 
@@ -37,13 +44,17 @@ def narration_path(movie: str | Path) -> Path:
 
 
 class LectureScene(FastRenderMixin, InteractiveScene):
-    """A scene of the lecture: narrated beats, a poster moment, a title."""
+    """A scene of the lecture: narrated beats, a poster moment, a title, captions."""
+
+    #: how this scene's captions look (src/visualization/caption.py)
+    caption_style = DEFAULT_CAPTION_STYLE
 
     def setup(self):
         super().setup()
         self.beats: list[dict] = []
         self.poster_time: float | None = None
         self.heading_text: str | None = None
+        self.caption = None  # the caption on screen
 
     # -- the storyboard's vocabulary
     def heading(self, text: str):
@@ -68,6 +79,32 @@ class LectureScene(FastRenderMixin, InteractiveScene):
     def mark_poster(self) -> None:
         """The frame at this moment is the scene's poster."""
         self.poster_time = self.clock()
+
+    # -- the caption line
+    def set_caption(self, content, *animations, run_time: float | None = FADE_TIME):
+        """Show `content` (a sentence, or a mobject such as a formula) as the
+        caption, in one play with `animations`: the first caption fades in,
+        later ones replace the caption on screen; `None` fades it out.
+
+        `run_time` is the play's, for every animation; with None each keeps
+        its own and the caption changes in FADE_TIME. Returns the caption.
+        """
+        old = self.caption
+        timing = {"run_time": FADE_TIME} if run_time is None else {}
+        if content is None:
+            new, change = None, ([FadeOut(old, **timing)] if old is not None else [])
+        else:
+            new = self.place_caption(get_caption(content, self.caption_style))
+            change = [FadeIn(new, shift=self.caption_style.rise * UP, **timing) if old is None
+                      else FadeTransform(old, new, **timing)]
+        self.play(*change, *animations, run_time=run_time)
+        self.caption = new
+        return new
+
+    def place_caption(self, caption):
+        """Size and place a new caption: by default at the bottom edge, in
+        this scene's `caption_style`. Override to put captions elsewhere."""
+        return place_at_bottom(caption, self.caption_style)
 
     # -- what the scene said
     def clock(self) -> float:

@@ -13,6 +13,16 @@ One module per kind of picture; everything public is re-exported here, so
     equations    GradientEquation and the pieces of matrix formulas with numbers
     icons        small pictograms of the scenes' ideas (the summary's list)
     plots        moons, decision boundary, loss and accuracy curves, training status
+    caption      CaptionStyle and the caption line (LectureScene.set_caption shows it)
+
+The pictures of one scene, laid out with named constants, are imported by
+module (not re-exported here: their names are the scene's own):
+
+    chain_derivatives      scene 1: derivative labels and rows along a chain
+    cache_panels           scene 3: parameters vs cached activations, outer products
+    layer_gradient_panels  scene 4: a layer's upstream gradient and its two gradients
+    training_panels        scene 6: a recorded training run (plot, network, panels)
+    takeaways              scene 7: the takeaways list and the closing network
 
 The kit draws; it imports the engine's numbers but nothing of rendering or
 publishing (LectureScene is src/rendering/scene.py).
@@ -28,3 +38,4 @@ from src.visualization.icons import *  # noqa: F401,F403
 from src.visualization.chain import *  # noqa: F401,F403
 from src.visualization.equations import *  # noqa: F401,F403
 from src.visualization.plots import *  # noqa: F401,F403
+from src.visualization.caption import *  # noqa: F401,F403
