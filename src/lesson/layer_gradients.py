@@ -5,11 +5,13 @@ talks in matrices (dL/dW = dL/dh x^T, dL/dx = W^T dL/dh). `TwoLayerBackward`
 runs a real `MLP(2, [3, 1], relu)` from src/models.py on one input, reads
 every matrix a scene draws from the engine's `.data` / `.grad`, and
 `check()` proves that the textbook matrix formulas (numpy) give the same
-gradients. No manim here.
+gradients (the tests call it). Scenes 3 and 4 both draw this one model.
+No manim here.
 """
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -18,6 +20,10 @@ from src.autograd import Value
 from src.models import MLP, mse
 
 __all__ = ["TwoLayerBackward"]
+
+
+def _is_real(v) -> bool:
+    return isinstance(v, numbers.Real) and not isinstance(v, bool)
 
 
 @dataclass
@@ -40,12 +46,24 @@ class TwoLayerBackward:
     loss: Value = field(init=False)
 
     def __post_init__(self):
+        self._check_inputs()
         self.model = MLP(2, [3, 1], activation="relu", seed=self.seed)
         self.x = [Value(v, f"x{i}") for i, v in enumerate(self.inputs)]
         self.out = self.model(self.x)
         self.loss = mse(self.out, self.target)
         self.loss.backward()
         self.relu_locals = self._relu_locals()
+
+    def _check_inputs(self):
+        """A lecturer's subclass of scene 3 or 4 gets one clear line for bad inputs."""
+        if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral):
+            raise ValueError(f"seed must be an int, got {self.seed!r}")
+        inputs = self.inputs
+        if (isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__len__")
+                or len(inputs) != 2 or not all(_is_real(v) for v in inputs)):
+            raise ValueError(f"inputs must be two numbers (x1, x2), got {inputs!r}")
+        if not _is_real(self.target):
+            raise ValueError(f"target must be a number, got {self.target!r}")
 
     # ---- the engine's Values, by name ----
 
@@ -90,9 +108,11 @@ class TwoLayerBackward:
         return {
             "x": self._column(self.x),
             "W1": self._weights(self.layer1),
+            "b1": np.array([[n.b.data] for n in self.layer1.neurons]),
             "z1": self._column(self.z1),
             "h1": self._column(self.h1),
             "W2": self._weights(self.layer2),
+            "b2": np.array([[n.b.data] for n in self.layer2.neurons]),
             "out": np.array([[self.out.data]]),
             "dL/dout": np.array([[self.out.grad]]),
             "dL/dW2": self._weights(self.layer2, "grad"),
@@ -104,6 +124,13 @@ class TwoLayerBackward:
             "dL/db1": np.array([[n.b.grad] for n in self.layer1.neurons]),
             "dL/dx": self._column(self.x, "grad"),
         }
+
+    def largest_entry(self, name: str) -> tuple:
+        """(row, column) of the entry of `arrays()[name]` largest in size
+        (the first such, reading row by row): one never left at zero."""
+        values = self.arrays()[name]
+        cells = [(i, j) for i in range(values.shape[0]) for j in range(values.shape[1])]
+        return max(cells, key=lambda ij: abs(values[ij]))
 
     def check(self, tol: float = 1e-9) -> dict:
         """The matrix formulas agree with the engine's scalar gradients.

@@ -191,6 +191,39 @@ class TrainingRecord:
         """Largest |weight| over the whole run (a fixed scale for edge colours)."""
         return max(abs(w) for k in range(self.steps + 1) for w in self.weights_at(k))
 
+    # ---- what a lecture walks through ----
+
+    def walkthrough(self, shown_steps, point_indices=None) -> list:
+        """[(step, point index), ...]: the steps shown one by one, each with
+        the data point it follows. Without `point_indices` the points
+        alternate between the classes (+1 first), each the one with the
+        largest 1 - y*s at its step. Bad choices raise ValueError."""
+        steps = list(shown_steps)
+        if not steps or sorted(steps) != steps:
+            raise ValueError(f"shown_steps must be increasing, got {shown_steps}")
+        if steps[-1] + 1 > self.steps:
+            raise ValueError(f"shown_steps must be below steps={self.steps}")
+        for k in steps:
+            self._check_step(k, self.steps - 1)
+        if steps != list(range(steps[0], steps[-1] + 1)):
+            raise ValueError("shown_steps must be consecutive: each update leads to the next step")
+        if point_indices is not None and len(point_indices) != len(steps):
+            raise ValueError("point_indices needs one point per shown step")
+        pairs = []
+        for n, k in enumerate(steps):
+            if point_indices is not None:
+                pairs.append((k, point_indices[n]))
+                continue
+            want, scores = (1 if n % 2 == 0 else -1), self.scores_at(k)
+            candidates = [i for i, t in enumerate(self.y) if t == want] or list(range(len(self.y)))
+            pairs.append((k, max(candidates, key=lambda i: (1 - self.y[i] * scores[i], -i))))
+        return pairs
+
+    def largest_gradient_weight(self, k: int) -> str:
+        """The label of the weight with the largest |gradient| at step k."""
+        grads = self.weight_grads_at(k)
+        return self.weight_labels()[max(range(len(grads)), key=lambda i: abs(grads[i]))]
+
 
 def _settings(overrides: dict) -> dict:
     unknown = set(overrides) - set(RUN_KEYS)
