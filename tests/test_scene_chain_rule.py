@@ -262,6 +262,25 @@ def test_running_products_multiply_the_locals(case):
     assert scene.running[-1].number_part.number == pytest.approx(scene.chain_xv.grad, abs=1e-15)
 
 
+def test_the_scenes_numbers_agree_with_each_other(case):
+    """The engine's own cross-checks of what the scene draws: the product of
+    the two locals is x.grad (as is the last link's added gradient), the
+    estimate is the central difference of the two F values drawn, and along
+    the long chain each running product is the gradient the engine added."""
+    _, _, scene = case
+    close = dict(rel=1e-12, abs=1e-12)
+    assert scene.dF_dg.local * scene.dg_dx.local == pytest.approx(scene.xv.grad, **close)
+    assert scene.dg_dx.added == pytest.approx(scene.xv.grad, **close)
+    assert scene.dF_dx == scene.xv.grad
+    assert scene.estimate == pytest.approx((scene.F_plus - scene.F_minus) / (2 * scene.h),
+                                           rel=1e-9, abs=1e-12)
+    running = 1.0
+    for contribution in reversed(scene.contributions):
+        running *= contribution.local
+        assert running == pytest.approx(contribution.added, **close)
+    assert running == pytest.approx(scene.chain_xv.grad, **close)
+
+
 def test_variants_draw_different_numbers():
     shown = {}
     for variant in VARIANTS:

@@ -312,13 +312,35 @@ def test_engine_agrees_with_torch():
         np.testing.assert_allclose(want[name], tensor.numpy(), rtol=1e-12, atol=1e-12, err_msg=name)
 
 
-def test_scene_checks_the_matrix_formulas_against_the_engine():
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_matrix_formulas_agree_with_the_engine(variant):
+    """The scene draws TwoLayerBackward's arrays (the engine's .data and
+    .grad); the textbook matrix formulas give the same gradients."""
+    from src.lesson.layer_gradients import TwoLayerBackward
+    TwoLayerBackward(*inputs_of(variant)).check()
+
+
+def test_the_formula_check_catches_a_disagreement():
     from src.lesson.layer_gradients import TwoLayerBackward
     net = TwoLayerBackward(*inputs_of("lecture"))
     net.check()
     net.layer1.neurons[0].w[1].grad += 1e-3  # the engine and the formulas now disagree
     with pytest.raises(AssertionError, match="dL/dW1"):
         net.check()
+
+
+@pytest.mark.parametrize("seed, inputs, target, message", [
+    ("8", (-1.0, 0.5), 1.0, "seed must be an int"),
+    (8, (-1.0, 0.5, 2.0), 1.0, r"inputs must be two numbers \(x1, x2\), got \(-1.0, 0.5, 2.0\)"),
+    (8, "ab", 1.0, "inputs must be two numbers"),
+    (8, (-1.0, None), 1.0, "inputs must be two numbers"),
+    (8, (-1.0, 0.5), "1", "target must be a number"),
+])
+def test_bad_inputs_get_one_clear_error(seed, inputs, target, message):
+    """A lecturer's subclass with bad inputs stops with one line naming the input."""
+    from src.lesson.layer_gradients import TwoLayerBackward
+    with pytest.raises(ValueError, match=message):
+        TwoLayerBackward(seed, inputs, target)
 
 
 # --------------------------------------------------------------------------

@@ -5,7 +5,9 @@ another model seed and learning rate). Every expectation comes from an
 independent training run made here with `src.data.train` (not from the
 scene's record): the losses, accuracies, parameters and gradients of each
 step, and each step's model rebuilt from its parameters. Drawn numbers are
-found by their `.kind` / `.step` tags in checkpoint copies; the drawn
+found in checkpoint copies by the `.kind` / `.step` the kit's panels record
+on every number they draw (src/visualization/training_panels.py), the edges
+by what the network diagram records it shows (`showing`); the drawn
 boundary is read back from the raster's pixels under each drawn dot.
 """
 
@@ -285,6 +287,34 @@ def test_update_shows_the_largest_gradient_weight(case):
     for k, label in shown.items():
         edges = exp.edge_labels()
         assert label == max(edges, key=lambda lab: abs(exp.grad(k, lab)))
+
+
+@pytest.mark.parametrize("shown, points, message", [
+    ((), None, "shown_steps must be increasing"),
+    ((2, 1), None, "shown_steps must be increasing"),
+    ((0, 2), None, "shown_steps must be consecutive"),
+    ((0, 1), (3,), "point_indices needs one point per shown step"),
+    ((MOONS_SETTINGS["steps"] - 1, MOONS_SETTINGS["steps"]), None,
+     f"shown_steps must be below steps={MOONS_SETTINGS['steps']}"),
+    ((-1, 0), None, "step must be an int"),
+])
+def test_bad_walkthrough_inputs_get_one_clear_error(shown, points, message):
+    """A lecturer's subclass choosing steps or points that cannot be shown
+    stops with one line (from the lesson layer, before anything is drawn)."""
+    from src.lesson.training_record import record_training
+    with pytest.raises(ValueError, match=message):
+        record_training().walkthrough(shown, points)
+
+
+def test_walkthrough_follows_the_worst_point_of_each_class():
+    _, scene = scene_run("lecture")
+    run = scene.run
+    for n, (step, index) in enumerate(run.walkthrough(scene.shown_steps)):
+        want = 1 if n % 2 == 0 else -1
+        scores = run.scores_at(step)
+        assert run.y[index] == want
+        assert all(1 - want * scores[i] <= 1 - want * scores[index]
+                   for i, t in enumerate(run.y) if t == want)
 
 
 def test_the_lectures_run_reaches_95_percent():

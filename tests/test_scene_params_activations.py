@@ -314,6 +314,19 @@ def test_entry_captions_multiply_the_drawn_factors(variant):
     assert p1 == pytest.approx(g1 * x1, abs=1e-12)
 
 
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_drawn_model_is_the_shared_two_layer_model(variant):
+    """Scenes 3 and 4 draw one model (src/lesson/layer_gradients.py): the
+    scene's numbers are its arrays, and its matrix formulas agree with the
+    engine for these inputs too."""
+    _, scene = scene_run(variant)
+    a = scene.net.check()
+    assert scene.net.seed == VARIANTS[variant][0]
+    e = expected(*VARIANTS[variant])
+    assert np.array_equal(a["dL/dW2"], e["W_2.grad"]) and np.array_equal(a["dL/dW1"], e["W_1.grad"])
+    assert np.array_equal(a["z1"][:, 0], [row[0] for row in e["h_1"]])
+
+
 def test_default_inputs_keep_every_relu_alive():
     """The class defaults were picked so that no hidden ReLU is dead and
     every weight gradient on screen is non-trivial."""

@@ -15,7 +15,9 @@ mn = import_manimlib()
 lecture = lecture_module()
 
 from src.models import MLP, mse  # noqa: E402
-from src.visualization import NetworkDiagram, edge_style, value_to_color  # noqa: E402
+from src.visualization import (  # noqa: E402
+    ComputationNode, NetworkDiagram, edge_style, value_to_color,
+)
 
 VARIANTS = {"lecture": {}, "other": {"seed": 11, "x_input": (-1.2, 0.9), "target": -1.0}}
 PLANNED_SECONDS = 20.0
@@ -96,7 +98,7 @@ def test_roles_keep_their_colours(case):
         want = mn.BLUE if k == 0 else mn.ORANGE
         assert all(hex_of(n.get_stroke_color()) == hex_of(want) for n in column)
     nodes = [m for top in run.last.mobjects for m in top.get_family()
-             if isinstance(m, lecture.ComputationNode)]
+             if isinstance(m, ComputationNode)]
     assert [hex_of(n.shape.get_stroke_color()) for n in nodes] == [hex_of(mn.RED_E)]
 
 

@@ -1,16 +1,30 @@
-"""A block of code lines with a value column, kept in step with a scene."""
+"""A block of code lines with a value column, kept in step with a scene.
+
+`code_panels(forward, backward)` lays out scene 5's pair (the forward code
+left, the backward code in the bottom-right corner, tops aligned);
+`caption_beside_code` puts a caption under the forward code, in the room
+left of the backward code.
+"""
 
 from __future__ import annotations
 
-from manimlib import DOWN, GREY_B, LEFT, RIGHT, WHITE, YELLOW, Rectangle, Transform, VGroup, FadeIn
+from manimlib import (
+    DOWN, GREY_B, LEFT, RIGHT, UP, WHITE, YELLOW, FadeIn, Rectangle, Transform, VGroup,
+)
 
 from src.lesson.graph_text import tex_number
 from src.visualization.style import CODE_FONT, GRADIENT_COLOR, math_label, text_label
 
 
 __all__ = [
-    "CodePanel",
+    "CodePanel", "code_panels", "caption_beside_code",
 ]
+
+CORNER_BUFF = 0.3        # the backward code from the bottom-right corner
+LEFT_BUFF = 0.5          # the forward code from the left edge
+CAPTION_GAP = 0.35       # a caption under the forward code
+CAPTION_CLEARANCE = 0.4  # ... and this far left of the backward code
+CAPTION_MAX_HEIGHT = 1.25
 
 class CodePanel(VGroup):
     """A block of Python lines under a comment header, with a value column.
@@ -77,3 +91,20 @@ class CodePanel(VGroup):
         self.annotations[index] = label
         self.add(label)
         return FadeIn(label, shift=0.15 * LEFT)
+
+
+def code_panels(forward_lines, backward_lines) -> tuple:
+    """(forward, backward) CodePanels: "# Backward" in the bottom-right
+    corner, "# Forward" at the left edge with its top level with it."""
+    forward = CodePanel("# Forward", forward_lines)
+    backward = CodePanel("# Backward", backward_lines)
+    backward.to_corner(DOWN + RIGHT, buff=CORNER_BUFF)
+    forward.to_edge(LEFT, buff=LEFT_BUFF).align_to(backward, UP)
+    return forward, backward
+
+
+def caption_beside_code(caption, forward: CodePanel, backward: CodePanel):
+    """Fit `caption` under the forward code, left of the backward code."""
+    room = backward.get_left()[0] - CAPTION_CLEARANCE - forward.get_left()[0]
+    caption.set_max_width(room).set_max_height(CAPTION_MAX_HEIGHT)
+    return caption.next_to(forward, DOWN, buff=CAPTION_GAP, aligned_edge=LEFT)

@@ -13,21 +13,41 @@ graph and `graph_names`, so one change reaches every scene:
     step_sentence(step, contribution, names)  one chain-rule product in words
     chain_rule_caption(graph, step, index)    the same product as two formula rows
     code_line_products(code_lines, steps)     the backward code's products, line by line
+    operation_caption(value, names)       the operation's equation as a one-line formula
+    order_badges(graph, steps)            1, 2, 3 ... beside the nodes, in backward order
+    gradients_sentence / gradients_caption(graph, values, lead)
+                                          "lead: dL/dw = ..., dL/db = ..." said and shown
+    sum_parts(root, value), sum_sentence(parts, total), sum_caption(graph, value, parts, total)
+                                          a value's gradient as the sum of its contributions
 
-Nothing here is placed on screen: the scenes decide where things go.
+Those are not placed; the placements scenes 2 and 5 share are
+`graph_legend()` (the roles' key, top right) and `place_rule_card` (a card
+under its diamond, just above the caption).
 """
 from __future__ import annotations
 
-from manimlib import DOWN, LEFT, RIGHT, SurroundingRectangle, VGroup
+from manimlib import (
+    DOWN, LEFT, RIGHT, UL, UR, YELLOW, SurroundingRectangle, VGroup,
+)
 
 from src.autograd import Value
 from src.lesson.graph_text import format_number, local_rule, tex_name, tex_number
-from src.visualization.style import GRADIENT_COLOR, OPERATION_COLOR, caption_rows, math_label
+from src.visualization.style import (
+    GRADIENT_COLOR, NOTE_COLOR, OPERATION_COLOR, caption_rows, legend, math_label, text_label,
+)
 
 __all__ = [
     "operation_sentence", "operation_equation", "rule_sentence", "rule_card",
     "step_sentence", "chain_rule_caption", "code_line_products",
+    "operation_caption", "order_badges", "graph_legend", "place_rule_card",
+    "gradients_sentence", "gradients_caption", "sum_parts", "sum_sentence", "sum_caption",
 ]
+
+EQUATION_HEIGHT = 0.42   # a one-line operation caption
+LEGEND_BUFF = 0.3        # the roles' key from the top-right corner ...
+LEGEND_DROP = 0.9        # ... and lowered this far, under the title
+CARD_GAP = 0.2           # a rule card above the caption
+CARD_X_LIMIT = 6.85      # ... and within |x| <= this
 
 
 def operation_sentence(value: Value, names: dict) -> str:
@@ -155,3 +175,77 @@ def code_line_products(code_lines, steps):
         if c is not None:
             step = steps[s]
             yield line, step, c, step.contributions[c]
+
+
+def operation_caption(value: Value, names: dict):
+    """`operation_equation` as one formula line, EQUATION_HEIGHT high."""
+    return math_label(operation_equation(value, names)).set_height(EQUATION_HEIGHT)
+
+
+def order_badges(graph, steps) -> VGroup:
+    """1, 2, 3 ... in yellow at the top left of each step's node: the order
+    the backward pass visits them."""
+    badges = VGroup()
+    for number, step in enumerate(steps, start=1):
+        badge = text_label(str(number), YELLOW, font_size=26)
+        badge.next_to(graph.node(step.node).shape, UL, buff=0.0).shift(0.05 * LEFT)
+        badges.add(badge)
+    return badges
+
+
+def graph_legend(roles=("input", "parameter", "operation", "activation", "output")) -> VGroup:
+    """The roles' key at the top right, under the title."""
+    return legend(list(roles)).to_corner(UR, buff=LEGEND_BUFF).shift(LEGEND_DROP * DOWN)
+
+
+def place_rule_card(card, graph, value: Value, caption):
+    """Put `value`'s rule card under its diamond (inside the frame), just
+    above `caption`."""
+    card.next_to(graph, DOWN, buff=0.25)
+    card.set_x(graph.op_node(value).get_x())
+    card.shift(max(0, -CARD_X_LIMIT - card.get_left()[0]) * RIGHT)
+    card.shift(min(0, CARD_X_LIMIT - card.get_right()[0]) * RIGHT)
+    card.set_y(caption.get_top()[1] + CARD_GAP + card.get_height() / 2)
+    return card
+
+
+def gradients_sentence(graph, values, lead: str) -> str:
+    """"lead: dL/dw = -3, dL/db = -1.5." with the gradients the graph shows."""
+    names, drawn = graph.names, graph.drawn_gradients
+    root = names[graph.root]
+    return f"{lead}: " + ", ".join(
+        f"d{root}/d{names[v]} = {format_number(drawn[v])}" for v in values) + "."
+
+
+def gradients_caption(graph, values, lead: str) -> VGroup:
+    """"lead:" over the same gradients as one red formula row."""
+    names, drawn = graph.names, graph.drawn_gradients
+    root = tex_name(names[graph.root])
+    parts = [rf"\frac{{\partial {root}}}{{\partial {tex_name(names[v])}}} = {tex_number(drawn[v])}"
+             for v in values]
+    return caption_rows(text_label(f"{lead}:", NOTE_COLOR, font_size=28),
+                        math_label(r",\qquad ".join(parts), GRADIENT_COLOR))
+
+
+def sum_parts(root: Value, value: Value) -> list:
+    """What each use of `value` adds to its gradient, in backward order."""
+    return [c.added for s in root.backward_steps() for c in s.contributions if c.input is value]
+
+
+def _signed(parts, write) -> str:
+    return " + ".join(f"({write(p)})" if p < 0 else write(p) for p in parts)
+
+
+def sum_sentence(parts, total: float) -> str:
+    """"They add up: 1 + (-1.5) = -0.5." """
+    return f"They add up: {_signed(parts, format_number)} = {format_number(total)}."
+
+
+def sum_caption(graph, value: Value, parts, total: float) -> VGroup:
+    """df/dx = 1 + (-1.5) = -0.5, the total in red."""
+    root, name = tex_name(graph.names[graph.root]), tex_name(graph.names[value])
+    terms = _signed(parts, tex_number)
+    return VGroup(
+        math_label(rf"\frac{{\partial {root}}}{{\partial {name}}} = {terms} ="),
+        math_label(tex_number(total), GRADIENT_COLOR),
+    ).arrange(RIGHT, buff=0.15)
