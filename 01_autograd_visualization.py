@@ -53,7 +53,7 @@ from src.rendering.scene import LectureScene  # noqa: E402
 from src.visualization import (  # noqa: E402
     ACTIVATION_COLOR, FADE_TIME, GRADIENT_COLOR, HIGHLIGHT_COLOR, INPUT_COLOR,
     LOSS_COLOR, OPERATION_COLOR, PARAMETER_COLOR, TRANSFORM_TIME,
-    ComputationGraph, FunctionChain, GradientFlow, ValueMatrix, arrow_flash, math_label,
+    FunctionChain, GradientFlow, ValueMatrix, arrow_flash, math_label,
     morph_chain, seed_gradient, text_label, title_text,
 )
 from src.visualization import cache_panels, layer_gradient_panels as layer_panels  # noqa: E402
@@ -66,12 +66,15 @@ from src.visualization.chain_derivatives import (  # noqa: E402
 )
 from src.visualization.code_panel import caption_beside_code, code_panels  # noqa: E402
 from src.visualization.graph_beats import (  # noqa: E402
-    chain_rule_caption, code_line_products, gradients_caption, gradients_sentence, graph_legend,
-    operation_caption, operation_sentence, order_badges, place_rule_card, rule_card,
-    rule_sentence, step_sentence, sum_caption, sum_parts, sum_sentence,
+    backward_graph, chain_rule_caption, code_line_products, forward_graph, gradients_caption,
+    gradients_sentence, graph_legend, operation_caption, operation_sentence, order_badges,
+    place_rule_card, rule_card, rule_sentence, shared_input_graph, step_sentence, sum_caption,
+    sum_parts, sum_sentence,
 )
 from src.visualization.layer_gradient_panels import Stage  # noqa: E402
-from src.visualization.takeaways import closing_diagram, takeaway_rows  # noqa: E402
+from src.visualization.takeaways import (  # noqa: E402
+    closing_diagram, closing_words, takeaway_rows,
+)
 from src.visualization.training_panels import TrainingBoard, run_subtitle  # noqa: E402
 
 
@@ -303,9 +306,7 @@ class ComputationGraphScene(LectureScene):
 
     def construct(self):
         self.loss, self.leaves = lecture_loss(self.x, self.w, self.b)
-        self.graph = ComputationGraph(self.loss, parameters=self.leaves[1:],
-                                      max_height=4.3)
-        self.graph.move_to(0.1 * DOWN)
+        self.graph = forward_graph(self.loss, self.leaves[1:])
         self.show_title()
         self.place_inputs()
         self.run_operations()
@@ -823,8 +824,7 @@ class BackwardPassScene(LectureScene):
     def construct(self):
         self.loss, self.leaves = lecture_loss(self.x, self.w, self.b)
         self.steps = self.loss.backward_steps()
-        self.graph = ComputationGraph(self.loss, parameters=self.leaves[1:],
-                                      max_width=13.0, max_height=4.0)
+        self.graph = backward_graph(self.loss, self.leaves[1:])
         self.show_graph_and_code()
         self.show_reverse_order()
         self.seed_the_output()
@@ -890,8 +890,7 @@ class BackwardPassScene(LectureScene):
         # A value used twice receives two gradients, and they add up.
         self.say("Now x feeds two places.")
         f, (x, w) = shared_input(self.x, self.w)
-        graph = ComputationGraph(f, parameters=[w], max_width=8.0, max_height=3.6)
-        graph.move_to(0.3 * UP)
+        graph = shared_input_graph(f, [w])
         title = title_text("When a value feeds two places, gradients add up")
         self.set_caption(None, FadeOut(VGroup(self.graph, self.code, self.forward_code)),
                          FadeTransform(self.title, title))
@@ -1193,8 +1192,7 @@ class SummaryScene(LectureScene):
     def close(self):
         # Where this lives in practice.
         self.say("This is how PyTorch's autograd works.")
-        words = text_label("This is how PyTorch's autograd works!", WHITE, font_size=34)
-        words.to_edge(DOWN, buff=0.3)
+        words = closing_words("This is how PyTorch's autograd works!")
         self.play(Write(words), run_time=TRANSFORM_TIME)
         self.play(FlashAround(words, color=YELLOW), run_time=1.2)
         self.wait(2)

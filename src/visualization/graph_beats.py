@@ -20,18 +20,20 @@ graph and `graph_names`, so one change reaches every scene:
     sum_parts(root, value), sum_sentence(parts, total), sum_caption(graph, value, parts, total)
                                           a value's gradient as the sum of its contributions
 
-Those are not placed; the placements scenes 2 and 5 share are
-`graph_legend()` (the roles' key, top right) and `place_rule_card` (a card
-under its diamond, just above the caption).
+Those are not placed. Scenes 2 and 5 lay out their graphs with
+`forward_graph`, `backward_graph` and `shared_input_graph`, the roles' key
+with `graph_legend()` (top right) and a rule card with `place_rule_card`
+(under its diamond, just above the caption).
 """
 from __future__ import annotations
 
 from manimlib import (
-    DOWN, LEFT, RIGHT, UL, UR, YELLOW, SurroundingRectangle, VGroup,
+    DOWN, LEFT, RIGHT, UL, UP, UR, YELLOW, SurroundingRectangle, VGroup,
 )
 
 from src.autograd import Value
 from src.lesson.graph_text import format_number, local_rule, tex_name, tex_number
+from src.visualization.graph import ComputationGraph
 from src.visualization.style import (
     GRADIENT_COLOR, NOTE_COLOR, OPERATION_COLOR, caption_rows, legend, math_label, text_label,
 )
@@ -41,6 +43,7 @@ __all__ = [
     "step_sentence", "chain_rule_caption", "code_line_products",
     "operation_caption", "order_badges", "graph_legend", "place_rule_card",
     "gradients_sentence", "gradients_caption", "sum_parts", "sum_sentence", "sum_caption",
+    "forward_graph", "backward_graph", "shared_input_graph",
 ]
 
 EQUATION_HEIGHT = 0.42   # a one-line operation caption
@@ -48,6 +51,11 @@ LEGEND_BUFF = 0.3        # the roles' key from the top-right corner ...
 LEGEND_DROP = 0.9        # ... and lowered this far, under the title
 CARD_GAP = 0.2           # a rule card above the caption
 CARD_X_LIMIT = 6.85      # ... and within |x| <= this
+FORWARD_GRAPH_HEIGHT = 4.3   # scene 2's graph, at most this high ...
+FORWARD_GRAPH_Y = -0.1       # ... centred just under the middle
+BACKWARD_GRAPH_SIZE = 13.0, 4.0  # scene 5's (width, height), under the title
+SHARED_GRAPH_SIZE = 8.0, 3.6     # the x*w + x example ...
+SHARED_GRAPH_Y = 0.3             # ... centred just above the middle
 
 
 def operation_sentence(value: Value, names: dict) -> str:
@@ -249,3 +257,22 @@ def sum_caption(graph, value: Value, parts, total: float) -> VGroup:
         math_label(rf"\frac{{\partial {root}}}{{\partial {name}}} = {terms} ="),
         math_label(tex_number(total), GRADIENT_COLOR),
     ).arrange(RIGHT, buff=0.15)
+
+
+def forward_graph(root: Value, parameters) -> ComputationGraph:
+    """Scene 2's graph of `root`, built up node by node in the middle."""
+    graph = ComputationGraph(root, parameters=parameters, max_height=FORWARD_GRAPH_HEIGHT)
+    return graph.move_to(FORWARD_GRAPH_Y * UP)
+
+
+def backward_graph(root: Value, parameters) -> ComputationGraph:
+    """Scene 5's graph of `root`, sized to sit under the title (not placed)."""
+    width, height = BACKWARD_GRAPH_SIZE
+    return ComputationGraph(root, parameters=parameters, max_width=width, max_height=height)
+
+
+def shared_input_graph(root: Value, parameters) -> ComputationGraph:
+    """The graph of a value used twice, alone in the middle."""
+    width, height = SHARED_GRAPH_SIZE
+    graph = ComputationGraph(root, parameters=parameters, max_width=width, max_height=height)
+    return graph.move_to(SHARED_GRAPH_Y * UP)

@@ -7,6 +7,7 @@ small network: values forward, gradients back.
     takeaway_rows(items)            icon, "1.", sentence; icons in one column
     closing_diagram(model, loss)    network -> L, with a forward arrow over it
                                     and a backward arrow under it
+    closing_words(text)             the last line, large, at the bottom edge
 
 Helpers return mobjects; the scene plays them.
 """
@@ -20,7 +21,7 @@ from src.visualization.icons import scene_icon
 from src.visualization.network import NetworkDiagram
 from src.visualization.style import FORWARD_FLOW_COLOR, GRADIENT_COLOR, text_label
 
-__all__ = ["takeaway_rows", "closing_diagram"]
+__all__ = ["takeaway_rows", "closing_diagram", "closing_words"]
 
 ICON_X = -6.0          # the icons' column
 SENTENCE_LEFT = -5.0   # where the numbers and sentences start
@@ -71,3 +72,8 @@ def closing_diagram(model, loss) -> VGroup:
         setattr(diagram, f"{name}_arrow", flow)
         setattr(diagram, f"{name}_words", label)
     return diagram
+
+
+def closing_words(text: str):
+    """The lecture's last line: large white words at the bottom edge."""
+    return text_label(text, WHITE, font_size=34).to_edge(DOWN, buff=0.3)
