@@ -116,10 +116,11 @@ def assert_not_blank(run) -> None:
 
 def assert_on_time(run, planned_seconds: float) -> None:
     """Checkpoint times never go back, end at run.time, and run.time is
-    within 30% of the plan."""
+    within -30%/+40% of the plan (the voice paces the scenes: a beat lasts at
+    least as long as its speech)."""
     times = [cp.time for cp in run.checkpoints]
     assert times == sorted(times) and times[-1] == pytest.approx(run.time)
-    assert 0.7 * planned_seconds <= run.time <= 1.3 * planned_seconds, run.time
+    assert 0.7 * planned_seconds <= run.time <= 1.4 * planned_seconds, run.time
 
 
 def assert_no_problems(problems, what: str) -> None:

@@ -56,6 +56,7 @@ def fake_ffmpeg(tmp_path_factory) -> Path:
 def render_raw(scene_cls, out_dir: Path, ffmpeg: Path, monkeypatch, fast: bool):
     """Run `scene_cls` writing a movie; returns (frames N x H x W x 4, scene)."""
     monkeypatch.setenv(ENV_SWITCH, "1" if fast else "0")
+    monkeypatch.setenv("VOICE", "off")   # the fake ffmpeg writes raw frames: no track to add
     scene = scene_cls(file_writer_config=dict(
         write_to_movie=True, output_directory=str(out_dir), ffmpeg_bin=str(ffmpeg),
         quiet=True, file_name=scene_cls.__name__ + ("_fast" if fast else "_stock"),

@@ -33,7 +33,7 @@ from tests.scene_checks import opacity, scene_run, visible_texts
 lecture = lecture_module()
 from manimlib import UP, FadeIn, Square  # noqa: E402  (after the harness set manimlib up)
 
-from src.rendering.scene import LectureScene  # noqa: E402
+from src.rendering.scene import PAUSE_AFTER_SPEECH, LectureScene  # noqa: E402
 
 MIN_BEATS = 5
 MIN_BEAT_SECONDS = 1.5
@@ -254,97 +254,13 @@ def test_saying_nothing_is_an_error():
         narrate(lambda scene: scene.say("  "))
 
 
-def test_two_beats_at_the_same_time_are_an_error():
+def test_a_beat_waits_for_the_previous_beats_speech():
     def body(scene):
-        scene.say("first")
+        scene.say("first, a longer sentence to say")
         scene.say("second")
 
-    with pytest.raises(ValueError, match="same time") as error:
-        narrate(body)
-    assert "'first'" in str(error.value) and "play or wait" in str(error.value)
-
-
-# --------------------------------------------------------------------------
-# LectureScene.set_caption: the one caption line every scene uses
-# --------------------------------------------------------------------------
-
-def captioned(body, **attributes):
-    """Run a LectureScene whose construct() is `body(scene)` (with class
-    `attributes`); returns (run, scene)."""
-    holder = {}
-
-    class Captioned(LectureScene):
-        def construct(self):
-            holder["scene"] = self
-            body(self)
-
-    for name, value in attributes.items():
-        setattr(Captioned, name, value)
-    return run_scene(Captioned), holder["scene"]
-
-
-def caption_texts(checkpoint) -> list:
-    return [t.text for t in visible_texts(checkpoint.mobjects) if hasattr(t, "text")]
-
-
-def test_set_caption_fades_in_replaces_and_fades_out_one_line():
-    from manimlib import FRAME_HEIGHT, GREY_A
-    from src.visualization.style import FADE_TIME
-    from tests.scene_checks import hex_of
-
-    kept = {}
-
-    def body(scene):
-        kept["first"] = scene.set_caption("first words")
-        kept["second"] = scene.set_caption("second words", FadeIn(Square()))
-        scene.set_caption(None)
-
-    run, scene = captioned(body)
-    assert [caption_texts(cp) for cp in run.checkpoints] == [
-        ["first words"], ["second words"], []]
-    assert [cp.time for cp in run.checkpoints] == pytest.approx([FADE_TIME, 2 * FADE_TIME,
-                                                                 3 * FADE_TIME])
-    assert any(isinstance(m, Square) for m in run.checkpoints[1].mobjects)  # played along
-    assert scene.caption is None
-    # the default look: grey, at the bottom edge, 0.35 above it
-    second = kept["second"]
-    assert hex_of(second.get_fill_color()) == hex_of(GREY_A)
-    assert second.get_bottom()[1] == pytest.approx(-FRAME_HEIGHT / 2 + 0.35)
-
-
-def test_caption_style_and_place_caption_are_a_scenes_one_place_for_captions():
-    from src.visualization.caption import CaptionStyle
-
-    kept = {}
-
-    def body(scene):
-        kept["wide"] = scene.set_caption(Square(side_length=20))  # a mobject is used as it is
-        kept["text"] = scene.set_caption("a sentence")
-
-    style = CaptionStyle(font_size=40, max_width=5.0, edge_buff=1.0)
-
-    def higher(scene, caption):
-        return LectureScene.place_caption(scene, caption).shift(2 * UP)
-
-    # the style alone: sized to max_width, edge_buff above the bottom edge
-    captioned(body, caption_style=style)
-    assert kept["wide"].get_width() == pytest.approx(5.0)
-    assert kept["text"].get_bottom()[1] == pytest.approx(-4.0 + 1.0)
-    height = kept["text"].get_height()
-    # a placement of the scene's own, on top of the style
-    captioned(body, caption_style=style, place_caption=higher)
-    assert kept["text"].get_bottom()[1] == pytest.approx(-4.0 + 1.0 + 2.0)
-    assert kept["text"].get_height() == pytest.approx(height)
-
-
-def test_set_caption_run_time_none_keeps_each_animations_own():
-    def body(scene):
-        scene.set_caption("slow company", FadeIn(Square(), run_time=2.0), run_time=None)
-
-    run, _ = captioned(body)
-    assert run.checkpoints[-1].time == pytest.approx(2.0)
-
-
-def test_a_caption_is_a_sentence_or_a_mobject():
-    with pytest.raises(TypeError, match="a caption is a sentence or a mobject"):
-        captioned(lambda scene: scene.set_caption(42))
+    story = narrate(body).narration()
+    first, second = story["beats"]
+    assert second["start"] == pytest.approx(first["speech"] + PAUSE_AFTER_SPEECH, abs=1e-3)
+    assert story["duration"] == pytest.approx(
+        second["start"] + second["speech"] + PAUSE_AFTER_SPEECH, abs=1e-3)

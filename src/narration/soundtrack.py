@@ -26,9 +26,10 @@ give up its linear mode for dynamic compression. So, with ffmpeg:
     again, until the gain fits (one step, usually). On Piper speech the
     limit sits 11-15 dB under full scale, which lowers the loudness by 4-6
     dB: in effect a fast compressor, as broadcast speech is processed;
- 3. `loudnorm` applies those measurements with linear=true: one constant
-    gain, so silence stays digital silence and nothing between the words is
-    raised. The run checks that loudnorm did stay linear.
+ 3. one constant gain (`volume`) brings it to -16 LUFS, so silence stays
+    digital silence and nothing between the words is raised; the result is
+    measured again to make sure. (loudnorm with linear=true was tried: on
+    short tracks it falls back to dynamic processing.)
 
 The track is 48 kHz mono 16-bit PCM, exactly `duration` seconds long.
 
@@ -80,13 +81,6 @@ def _ffmpeg(*args: str) -> str:
         last = [line for line in run.stderr.strip().splitlines() if line.strip()][-1:] or ["?"]
         raise SoundtrackError(f"ffmpeg failed ({run.returncode}): {last[0].strip()}")
     return run.stderr
-
-
-def _loudnorm_stats(stderr: str) -> dict:
-    block = re.findall(r"\{[^{}]*\"input_i\"[^{}]*\}", stderr)
-    if not block:
-        raise SoundtrackError("ffmpeg loudnorm printed no measurement")
-    return json.loads(block[-1])
 
 
 def _ebur128(path, pre: str = "", stream: str = "0:a:0") -> dict:
@@ -189,7 +183,7 @@ def _excess(measured: dict) -> float:
 def _normalise(mix: Path, result: Path, up: str, exact: str) -> None:
     """Measure; if the gain would lift the true peak over TARGET_TP, limit the
     peaks (lower each time until measuring shows the gain fits); then apply
-    loudnorm linearly with those measurements."""
+    one constant gain to the target."""
     measured = _ebur128(mix, up)
     limiter = ""
     ceiling, excess = measured["TP"], _excess(measured)
@@ -212,21 +206,23 @@ def _normalise(mix: Path, result: Path, up: str, exact: str) -> None:
     if excess > 0:
         raise SoundtrackError("the speech is too peaky to reach the loudness target by "
                               "limiting its peaks; check the voice's clips")
-    chain = (f"{up}{limiter},loudnorm=I={TARGET_LUFS}:TP={TARGET_TP}:LRA=11:"
-             f"measured_I={measured['I']}:measured_TP={measured['TP']}:"
-             f"measured_LRA={measured['LRA']}:measured_thresh={measured['thresh']}:"
-             f"offset=0:linear=true:print_format=json,aresample={SAMPLE_RATE},{exact}")
-    applied = _loudnorm_stats(_ffmpeg("-i", str(mix), "-af", chain, "-ac", "1",
-                                      "-c:a", "pcm_s16le", str(result)))
-    if applied.get("normalization_type") != "linear":
-        raise SoundtrackError("loudnorm did not normalise linearly: "
-                              f"{applied.get('normalization_type')}")
+    # One constant gain to the target, applied by `volume` (loudnorm, even
+    # with linear=true, switches to dynamic processing on short tracks whose
+    # loudness range exceeds its target), then measured to make sure.
+    gain = TARGET_LUFS - measured["I"]
+    chain = f"{up}{limiter},volume={gain:.3f}dB,aresample={SAMPLE_RATE},{exact}"
+    _ffmpeg("-i", str(mix), "-af", chain, "-ac", "1", "-c:a", "pcm_s16le", str(result))
+    final = _ebur128(result)
+    if abs(final["I"] - TARGET_LUFS) > 0.5 or final["TP"] > TARGET_TP + 0.2:
+        raise SoundtrackError(f"the normalised speech measures {final['I']} LUFS, "
+                              f"{final['TP']} dBTP (wanted {TARGET_LUFS} LUFS, at most "
+                              f"{TARGET_TP} dBTP)")
 
 
 def add_audio(video_path, track_wav) -> Path:
     """Put `track_wav` into the mp4 as its (only) audio stream, AAC; the
-    video (and any other stream, chapters, metadata) is copied, not
-    re-encoded. Written to a temporary file beside the video and moved over
+    video stream (and the chapters and metadata) is copied, not re-encoded;
+    other streams (a chapter text track, an old audio track) are left out. Written to a temporary file beside the video and moved over
     it with os.replace, so a failure leaves the original as it was.
 
     The encoded track's true peak is measured; should the encoder have
@@ -241,7 +237,7 @@ def add_audio(video_path, track_wav) -> Path:
         gain = 0.0
         for attempt in range(3):
             _ffmpeg("-i", str(video), "-i", str(track),
-                    "-map", "0", "-map", "-0:a", "-map", "1:a:0",
+                    "-map", "0:v", "-map", "1:a:0",
                     *(["-filter:a", f"volume={gain:.2f}dB"] if gain else []),
                     "-c", "copy", "-c:a", "aac", "-b:a", AAC_BITRATE, "-ar", str(SAMPLE_RATE),
                     "-map_metadata", "0", "-map_chapters", "0", "-movflags", "+faststart",

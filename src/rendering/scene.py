@@ -1,4 +1,4 @@
-"""LectureScene: an InteractiveScene that narrates its beats.
+"""LectureScene: an InteractiveScene that narrates its beats with a voice.
 
     class MyScene(LectureScene):
         def construct(self):
@@ -6,7 +6,7 @@
             self.say("We start at the loss, whose gradient is one.")
             self.play(...)
             self.mark_poster()                       # this frame shows the idea
-            self.say("Each node multiplies by its local derivative.")
+            self.say("The loss is {L}.", L=loss.data)  # engine numbers by name
             ...
 
 `set_caption` shows one caption line under the picture (a sentence or a
@@ -15,27 +15,51 @@ formula), swapping it for the previous one:
             self.set_caption("Backward starts at the loss", FadeIn(arrow))
             self.set_caption(None)                       # the caption fades out
 
-`say` starts a beat at the scene's own clock (`self.time`, the time of the
-next frame written), so captions stay in sync whatever the animations'
-lengths: a beat lasts until the next `say`, the last until the scene ends.
-When the scene writes a movie, `<movie>.narration.json` (title, duration,
-poster time, beats) and `<movie>.vtt` (captions) are written beside it; the
-lecture builder (src/publish) reads them. Nothing else changes for manimgl:
-it is still an InteractiveScene.
+A beat. `say` starts a beat at the scene's own clock (`self.time`, the time
+of the next frame written): the lecturer says its text from then until the
+next beat. The voice (src/narration/voice.py: Piper, cached) reads it, and
+the scene is paced to the speech: a beat lasts at least as long as its
+speech plus PAUSE_AFTER_SPEECH, so before the next beat starts (or the scene
+ends) the scene waits out what remains. The same timing holds with VOICE=off
+(no audio track), so silent and voiced videos have the same frames.
+
+Numbers. A beat names the engine numbers it says: `{name}` fields in its
+text are filled with the keyword values, formatted as the scenes draw them,
+and the beat records them under those names, so a test can check every
+spoken number against the engine. `spoken=` gives the ear its own wording
+where the caption's notation reads badly aloud; either way the voice reads
+src/narration/spoken.py's spoken form, which has no symbols left.
+
+Files. When the scene writes a movie, `<movie>.narration.json` (title,
+duration, poster time, beats) and `<movie>.vtt` (captions) are written
+beside it, and the movie gets an AAC track with each beat's speech at its
+start, normalised for online video (src/narration/soundtrack.py). A voice
+that cannot be used stops the render with one line and no video. Nothing
+else changes for manimgl: it is still an InteractiveScene.
 """
 from __future__ import annotations
 
 import json
+import sys
+import tempfile
 from pathlib import Path
 
 from manimlib import UP, FadeIn, FadeOut, FadeTransform, InteractiveScene
+from manimlib.scene.scene import EndScene
 
+from src.lesson.graph_text import format_number
 from src.narration.captions import beat_cues, to_vtt
+from src.narration.soundtrack import SoundtrackError, add_audio, build_soundtrack
+from src.narration.voice import VoiceError, audio_enabled, speak, voice_identity
 from src.rendering.fast_render import FastRenderMixin
 from src.visualization.caption import DEFAULT_CAPTION_STYLE, get_caption, place_at_bottom
 from src.visualization.style import FADE_TIME, title_text
 
-__all__ = ["LectureScene", "narration_path"]
+__all__ = ["LectureScene", "narration_path", "PAUSE_AFTER_SPEECH"]
+
+# Quiet after a beat's speech before the next beat starts: a breath between
+# two thoughts, long enough that the next animation does not start mid-word.
+PAUSE_AFTER_SPEECH = 0.35
 
 
 def narration_path(movie: str | Path) -> Path:
@@ -52,9 +76,23 @@ class LectureScene(FastRenderMixin, InteractiveScene):
     def setup(self):
         super().setup()
         self.beats: list[dict] = []
+        self.speeches: list = []       # each beat's Speech (its WAV in the cache)
+        self.speaking_until = 0.0      # clock time when the current beat's speech and pause end
+        self.movie_finished = False
         self.poster_time: float | None = None
         self.heading_text: str | None = None
         self.caption = None  # the caption on screen
+
+    def run(self):
+        """Run the scene; a voice that cannot be used stops it with one line
+        (no traceback) and leaves no half-written movie."""
+        try:
+            voice_identity()          # VOICE and VOICE_RATE checked before any frame
+            super().run()
+        except (VoiceError, SoundtrackError) as error:
+            self.discard_movie()
+            print(f"error: {error}", file=sys.stderr)
+            raise SystemExit(2) from None
 
     # -- the storyboard's vocabulary
     def heading(self, text: str):
@@ -63,18 +101,32 @@ class LectureScene(FastRenderMixin, InteractiveScene):
             self.heading_text = text
         return title_text(text)
 
-    def say(self, text: str) -> None:
-        """Start a beat: what the lecturer says from now until the next beat."""
-        text = " ".join(str(text).split())
-        if not text:
+    def say(self, text: str, spoken: str | None = None, **numbers: float) -> None:
+        """Start a beat: what the lecturer says from now until the next beat.
+
+        `{name}` fields in `text` (and `spoken`) take the engine numbers given
+        as keywords. The voice reads `spoken` if given, else the text. The
+        previous beat's speech is heard to its end first."""
+        self.finish_speaking()
+        values = {name: float(value) for name, value in numbers.items()}
+        caption = _fill(text, values)
+        if not caption:
             raise ValueError(f"{type(self).__name__}.say() needs some words to say")
         now = self.clock()
-        if self.beats and now <= self.beats[-1]["start"]:
-            raise ValueError(
-                f"{type(self).__name__}.say({text[:30]!r}...) at {now:.2f} s: the previous beat "
-                f"({self.beats[-1]['text'][:30]!r}...) started at the same time; play or wait "
-                "between two beats, or say both in one sentence")
-        self.beats.append({"start": round(now, 4), "text": text})
+        speech = speak(_fill(spoken, values) if spoken else caption)
+        beat = {"start": round(now, 4), "text": caption, "spoken": speech.text,
+                "speech": round(speech.duration, 4)}
+        if values:
+            beat["numbers"] = values
+        self.beats.append(beat)
+        self.speeches.append(speech)
+        self.speaking_until = now + speech.duration + PAUSE_AFTER_SPEECH
+
+    def finish_speaking(self) -> None:
+        """Wait out the current beat's speech and the pause after it."""
+        remaining = self.speaking_until - self.clock()
+        if remaining > 1e-6:
+            self.wait(remaining)
 
     def mark_poster(self) -> None:
         """The frame at this moment is the scene's poster."""
@@ -122,7 +174,12 @@ class LectureScene(FastRenderMixin, InteractiveScene):
         }
 
     def tear_down(self):
+        try:
+            self.finish_speaking()          # the last beat is heard to its end
+        except EndScene:                    # -n stopped the scene before that
+            pass
         super().tear_down()
+        self.movie_finished = True          # from here on, the movie file is this run's
         writer = self.file_writer
         if writer.write_to_movie and not writer.ended_with_interrupt:
             movie = Path(writer.get_movie_file_path())
@@ -131,3 +188,35 @@ class LectureScene(FastRenderMixin, InteractiveScene):
                                              encoding="utf-8")
             cues = beat_cues(story["beats"], story["duration"])
             movie.with_suffix(".vtt").write_text(to_vtt(cues), encoding="utf-8")
+            if audio_enabled():
+                self.add_speech_track(movie, story["duration"])
+
+    def add_speech_track(self, movie: Path, duration: float) -> None:
+        """Each beat's speech at its start, as the movie's audio track. Speech
+        that a shortened render (-n) cuts off is left out."""
+        clips = [(beat["start"], speech.path) for beat, speech in zip(self.beats, self.speeches)
+                 if beat["start"] >= 0 and beat["start"] + speech.duration <= duration + 1e-3]
+        with tempfile.TemporaryDirectory(prefix="speech-track.") as folder:
+            add_audio(movie, build_soundtrack(clips, duration, Path(folder) / "speech.wav"))
+
+    def discard_movie(self) -> None:
+        """Stop the movie pipe and remove what it wrote, after a failure."""
+        writer = getattr(self, "file_writer", None)
+        process = getattr(writer, "writing_process", None)
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait()
+        # The final file is only removed once this run wrote it (an older
+        # good video of the scene stays when the failure came earlier).
+        names = ["temp_file_path"] + (["final_file_path"] if getattr(self, "movie_finished", False) else [])
+        for name in names:
+            path = getattr(writer, name, None)
+            if path and Path(path).exists():
+                Path(path).unlink()
+
+
+def _fill(template: str, values: dict) -> str:
+    """The text with its `{name}` fields filled with numbers as the scenes draw them."""
+    text = template.format(**{k: format_number(v) for k, v in values.items()}) if values \
+        else str(template)
+    return " ".join(text.split())
