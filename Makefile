@@ -108,10 +108,10 @@ video: $(STAMP)
 frame: $(STAMP)
 	$(VPY) -m src.cli.video --quality low --frame $(if $(strip $(SCENES)),--scenes $(SCENES))
 
-lecture: $(STAMP)
+lecture: $(STAMP) $(NODE_STAMP)
 	$(VPY) -m src.cli.lecture --quality $(QUALITY) $(if $(strip $(JOBS)),--jobs $(JOBS))
 
-slides: $(STAMP)
+slides: $(STAMP) $(NODE_STAMP)
 	$(VPY) -m src.cli.slides --quality $(QUALITY) $(if $(strip $(JOBS)),--jobs $(JOBS))
 
 explain: $(STAMP)

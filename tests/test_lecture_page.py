@@ -426,3 +426,13 @@ def test_the_page_fits_a_phone(page, lecture):
         _screenshot(page, lecture, "lecture_page_phone.png")
     finally:
         page.set_viewport(1280, 900)
+
+
+def test_the_page_links_the_explorer_only_when_it_was_built(lecture):
+    _folder, manifest = lecture
+    assert "explorer" not in manifest
+    without = render_page(manifest)
+    assert "Try it yourself" not in without and "explorer/" not in without
+    links = _Links()
+    links.feed(render_page({**manifest, "explorer": "explorer/index.html"}))
+    assert "explorer/index.html" in links.urls

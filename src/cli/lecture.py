@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from src.narration.voice import VoiceError
-from src.publish import freshness
+from src.publish import explorer, freshness
 from src.publish.assemble import AssemblyError
 from src.publish.build import (
     BuildError, lecture_folder, lecture_scenes, package, render_jobs, summary,
@@ -95,6 +95,11 @@ def main(argv=None) -> int:
               file=sys.stderr)
         return 1
     started = time.monotonic()
+    try:   # the explorer sits beside the lecture, so the page can link to it
+        explorer.build(folder / "explorer")
+    except explorer.ExplorerError as error:
+        print(f"note: the explorer was not built, so the page does not link to it: {error}",
+              flush=True)
     try:
         manifest = package(scenes, folder, args.quality)
     except (BuildError, AssemblyError) as error:

@@ -148,6 +148,8 @@ def package(scenes: list[str], folder: Path, quality: str, title: str = LECTURE_
         "scenes": scene_entries, "contact_sheet": "posters/lecture.png",
         "generated": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
+    if (folder / "explorer" / "index.html").is_file():   # make explorer / make lecture built it
+        manifest["explorer"] = "explorer/index.html"
     (folder / "lecture.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     from src.publish.page import write_page
     write_page(folder, manifest)

@@ -166,6 +166,21 @@ def _scene_section(index: int, scene: dict) -> str:
 
 # -- the page --------------------------------------------------------------------
 
+def _explorer_section(page: str | None) -> str:
+    """A link to the explorer beside the lecture, when it was built."""
+    if not page:
+        return ""
+    return f"""<section class="explorer" aria-labelledby="explorer-title">
+  <h2 id="explorer-title">Try it yourself: the explorer</h2>
+  <p><a href="{_local(page)}">Open the explorer</a>: the lecture's ideas in the browser,
+  computed by the same engine. Step a backward pass node by node, look inside a neuron,
+  train a network on moons, or type your own expression. It runs Python in the page, so it
+  needs a web server: <code>make serve</code> (or <code>python3 -m http.server</code> in this
+  folder), then open <code>http://127.0.0.1:8000/explorer/</code>.</p>
+</section>
+"""
+
+
 def render_page(manifest: dict) -> str:
     """The page's HTML for a lecture manifest (see the module's docstring)."""
     title = str(manifest["title"])
@@ -228,6 +243,7 @@ def render_page(manifest: dict) -> str:
   </nav>
 </section>
 
+{_explorer_section(manifest.get("explorer"))}
 <section class="scenes" aria-labelledby="scenes-title">
   <h2 id="scenes-title">The scenes, one by one</h2>
   <p class="muted intro">Each chapter is also a video of its own with its captions, to embed
@@ -339,7 +355,7 @@ a.mark.current::after {
   width: calc((100% - 20px) * var(--done, 0)); background: var(--blue-e);
 }
 
-.scenes { margin-top: 44px; }
+.scenes, .explorer { margin-top: 44px; }
 .scenes > .intro { max-width: 60em; margin-bottom: 18px; }
 .scene { background: var(--panel); border-radius: var(--radius); padding: 18px; margin-top: 18px; }
 .scene header { margin-bottom: 12px; }
