@@ -80,6 +80,7 @@ COMMANDS = {
     "make video QUALITY=low": "test_make_targets_expand_as_documented",
     'make video QUALITY=low SCENES="ChainRuleScene SummaryScene"': "test_make_targets_expand_as_documented",
     "make frame SCENES=SummaryScene": "test_make_frame_writes_the_last_frame",
+    "VOICE=off make video QUALITY=low SCENES=SummaryScene": "test_voice_off_renders_the_same_frames_without_sound",
     "make lecture QUALITY=low": "test_make_targets_expand_as_documented + tests/test_lecture_build.py"
                                 " + test_make_lecture_and_slides_on_the_real_scenes",
     "make lecture": "test_make_targets_expand_as_documented + tests/test_lecture_build.py",
@@ -405,3 +406,31 @@ def test_explorer_commands_build_and_serve():
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=20)
+
+
+@pytest.mark.slow
+def test_voice_off_renders_the_same_frames_without_sound(tmp_path):
+    """As written: no audio track; then the voiced render of the same scene
+    has the same number of frames and an AAC track at -16 LUFS."""
+    from src.narration.soundtrack import loudness
+    from src.publish.assemble import probe
+
+    command = next(c for c in bash_commands() if c.startswith("VOICE=off"))
+    video = ROOT / "videos" / "low" / "SummaryScene.mp4"
+    result = subprocess.run(["bash", "-c", command], cwd=ROOT, stdin=subprocess.DEVNULL,
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-2000:]
+    silent = probe(video)
+    assert [s["codec_type"] for s in silent["streams"]] == ["video"]
+    frames = int(silent["streams"][0]["nb_frames"])
+    spoken = tmp_path / "videos"
+    voiced = subprocess.run([str(VENV_BIN / "python"), "-m", "src.cli.video", "--quality", "low",
+                             "--scenes", "SummaryScene", "--out-dir", str(spoken)],
+                            cwd=ROOT, capture_output=True, text=True, timeout=900,
+                            stdin=subprocess.DEVNULL, env={**os.environ, "VOICE": ""})
+    assert voiced.returncode == 0, voiced.stderr[-2000:]
+    info = probe(spoken / "low" / "SummaryScene.mp4")
+    kinds = {s["codec_type"]: s for s in info["streams"]}
+    assert int(kinds["video"]["nb_frames"]) == frames and kinds["audio"]["codec_name"] == "aac"
+    lufs, peak = loudness(spoken / "low" / "SummaryScene.mp4")
+    assert abs(lufs + 16) <= 1 and peak <= -1.5
