@@ -64,7 +64,7 @@ import numpy as np
 
 from src.narration.spoken import spoken_form
 
-__all__ = ["VoiceError", "Speech", "VoiceChoice", "SpeechStats", "stats", "speak",
+__all__ = ["VoiceError", "Speech", "VoiceChoice", "SpeechStats", "stats", "speak", "check_voice",
            "voice_choice", "voice_identity", "speaking_rate", "audio_enabled",
            "cache_dir", "cache_key", "phonemes", "DEFAULT_VOICE_NAME"]
 
@@ -253,6 +253,19 @@ def _read_config(choice: VoiceChoice):
         raise VoiceError(f"VOICE={choice.setting or '(bundled)'}: {choice.config} is not a Piper "
                          f"voice config ({why}); reinstall the voice, or VOICE=off to render "
                          "without audio") from None
+
+
+def check_voice(env=None) -> str:
+    """Check the voice settings before a render starts (VoiceError if they
+    cannot be used); returns the voice's identity. Reads the voice's config;
+    a voice chosen with VOICE=path is also loaded, so a corrupt model is
+    named here rather than halfway through a render."""
+    choice = voice_choice(env)
+    identity = voice_identity(env)
+    _read_config(choice)
+    if choice.setting and choice.setting.lower() not in _OFF and choice.setting != "default":
+        _load(choice)
+    return identity
 
 
 def _load(choice: VoiceChoice):

@@ -50,7 +50,7 @@ from manimlib.scene.scene import EndScene
 from src.lesson.graph_text import format_number
 from src.narration.captions import beat_cues, to_vtt
 from src.narration.soundtrack import SoundtrackError, add_audio, build_soundtrack
-from src.narration.voice import VoiceError, audio_enabled, speak, voice_identity
+from src.narration.voice import VoiceError, audio_enabled, check_voice, speak
 from src.rendering.fast_render import FastRenderMixin
 from src.visualization.caption import DEFAULT_CAPTION_STYLE, get_caption, place_at_bottom
 from src.visualization.style import FADE_TIME, title_text
@@ -87,11 +87,13 @@ class LectureScene(FastRenderMixin, InteractiveScene):
         """Run the scene; a voice that cannot be used stops it with one line
         (no traceback) and leaves no half-written movie."""
         try:
-            voice_identity()          # VOICE and VOICE_RATE checked before any frame
+            check_voice()             # VOICE and VOICE_RATE checked before any frame
             super().run()
         except (VoiceError, SoundtrackError) as error:
             self.discard_movie()
-            print(f"error: {error}", file=sys.stderr)
+            # On a line of its own, also when manimgl's progress bar is showing.
+            progress = getattr(getattr(self, "file_writer", None), "progress_display", None)
+            sys.stderr.write(("\n" if progress is not None else "") + f"error: {error}\n")
             raise SystemExit(2) from None
 
     # -- the storyboard's vocabulary

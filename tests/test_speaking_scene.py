@@ -1,0 +1,121 @@
+"""A LectureScene rendered by the manimgl CLI, as a lecturer runs it, speaks:
+the movie's audio track holds each beat's speech, starting within one frame
+of the beat and ending before the next beat; it is loud enough for online
+video and never clips; a voice that cannot be used is one line and no video.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from src.narration.soundtrack import loudness, speech_spans, waveform_png
+from src.publish.assemble import probe
+
+ROOT = Path(__file__).resolve().parents[1]
+MANIMGL = ROOT / ".venv" / "bin" / "manimgl"
+FPS = 15   # manimgl -l renders 480p at 15 frames a second
+
+SCENE = '''
+from manimlib import Circle, FadeIn, Square
+from src.rendering.scene import LectureScene
+
+
+class Speaking(LectureScene):
+    def construct(self):
+        self.add(self.heading("A scene that speaks"))
+        self.say("A circle appears, with radius {r}.", r=1.5)
+        self.play(FadeIn(Circle(radius=1.5)), run_time=0.5)
+        self.say("Then a square, and the scene waits for the end of this sentence.")
+        self.play(FadeIn(Square()), run_time=0.5)
+        self.say("Short.")
+        self.wait(2.0)
+'''
+
+
+def render(tmp_path: Path, env_voice: str | None, *flags: str) -> subprocess.CompletedProcess:
+    (tmp_path / "speaking.py").write_text(SCENE)
+    (tmp_path / "custom_config.yml").symlink_to(ROOT / "custom_config.yml")
+    env = {k: v for k, v in os.environ.items() if k != "VOICE"}
+    if env_voice is not None:
+        env["VOICE"] = env_voice
+    return subprocess.run(["xvfb-run", "-a", str(MANIMGL), "speaking.py", "Speaking", "-w", "-l",
+                           *flags], cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
+                          capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def spoken(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("speaking")
+    result = render(folder, None)
+    assert result.returncode == 0, result.stderr[-2000:]
+    video = folder / "videos" / "Speaking.mp4"
+    story = json.loads(video.with_name("Speaking.narration.json").read_text())
+    return video, story
+
+
+def test_the_movie_has_an_aac_track_as_long_as_its_picture(spoken):
+    video, story = spoken
+    streams = {s["codec_type"]: s for s in probe(video)["streams"]}
+    assert streams["audio"]["codec_name"] == "aac"
+    assert abs(float(streams["audio"]["duration"]) - float(streams["video"]["duration"])) < 0.05
+    assert abs(float(streams["video"]["duration"]) - story["duration"]) < 1.5 / FPS
+
+
+def test_each_beats_speech_starts_with_the_beat_and_ends_before_the_next(spoken, tmp_path):
+    video, story = spoken
+    spans = speech_spans(video, noise_db=-40, min_silence=0.25)
+    starts = [b["start"] for b in story["beats"]]
+    ends = starts[1:] + [story["duration"]]
+    waveform_png(video, tmp_path / "speaking.png", marks=starts)   # to look at
+    for start, end, beat in zip(starts, ends, story["beats"]):
+        inside = [s for s in spans if start - 1 / FPS <= s[0] < end]
+        assert inside, (beat["text"], spans)
+        assert abs(inside[0][0] - start) <= 1 / FPS, (beat["text"], inside[0], start)
+        assert inside[-1][1] <= end, (beat["text"], inside[-1], end)
+        assert start + beat["speech"] <= end
+    assert all(any(a - 1 / FPS <= s[0] < b for a, b in zip(starts, ends)) for s in spans)
+
+
+def test_loudness_is_for_online_video(spoken):
+    video, _ = spoken
+    integrated, true_peak = loudness(video)
+    assert abs(integrated - (-16.0)) <= 1.0
+    assert true_peak <= -1.5
+
+
+def test_numbers_said_are_recorded_by_name(spoken):
+    _, story = spoken
+    first = story["beats"][0]
+    assert first["text"] == "A circle appears, with radius 1.5."
+    assert first["numbers"] == {"r": 1.5}
+    assert first["spoken"] == "A circle appears, with radius one point five."
+
+
+def test_voice_off_writes_the_same_frames_without_a_track(spoken, tmp_path):
+    video, _ = spoken
+    result = render(tmp_path, "off")
+    assert result.returncode == 0, result.stderr[-2000:]
+    silent = probe(tmp_path / "videos" / "Speaking.mp4")
+    assert [s["codec_type"] for s in silent["streams"]] == ["video"]
+    voiced = next(s for s in probe(video)["streams"] if s["codec_type"] == "video")
+    assert silent["streams"][0]["nb_frames"] == voiced["nb_frames"]
+
+
+@pytest.mark.parametrize("setting, named", [
+    ("{tmp}/no_such_voice.onnx", "no such file"),
+    ("{tmp}/broken.onnx", "broken.onnx"),
+    ("loud", "VOICE=loud"),
+])
+def test_a_voice_that_cannot_be_used_is_one_line_and_no_video(tmp_path, setting, named):
+    (tmp_path / "broken.onnx").write_bytes(b"\x08\x01not a model")
+    (tmp_path / "broken.onnx.json").write_text("{}")
+    result = render(tmp_path, setting.format(tmp=tmp_path))
+    assert result.returncode == 2, (result.stdout[-1000:], result.stderr[-1000:])
+    errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and named in errors[0], result.stderr[-1500:]
+    assert "Traceback" not in result.stderr
+    assert not list(tmp_path.glob("videos/**/*.mp4"))
