@@ -9,7 +9,9 @@ leaves and applies the chain rule at every node:
                    ^ upstream    ^ local derivative
 
 Design notes (what differs from micrograd, and why):
-- Each op names a module-level *local derivative* function instead of a
+- Each operation is one entry of the table `OPERATIONS`: its forward formula
+  beside its local derivatives, and how the lecture draws, codes and says
+  it. A node records its entry's *local derivative* function instead of a
   closure. A closure captures its own output node, which makes every node a
   reference cycle that only Python's cyclic garbage collector can free; plain
   functions leave the graph acyclic, so it is freed the moment it is dropped.
@@ -36,6 +38,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 from contextlib import contextmanager
 from typing import Callable, Iterator, NamedTuple
 
@@ -48,6 +51,8 @@ __all__ = [
     "grad",
     "is_grad_enabled",
     "numerical_grad",
+    # the operation table (see "The operations" below)
+    "Operation", "OPERATIONS", "function", "operation", "operation_of",
     # for the theory modules, which check and report numbers as the engine does
     "as_real", "short_number", "overflow_error", "real_power",
 ]
@@ -102,106 +107,6 @@ def overflow_error(a: float, symbol: str, b: float) -> OverflowError:
 def short_number(x: float) -> str:
     """A number as error messages show it: 6 significant digits."""
     return f"{x:.6g}"
-
-
-# --------------------------------------------------------------------------
-# Local derivatives: f(node) -> one d(node)/d(input) per entry of node.inputs
-# (the built-in ones read the operands from the slots `_a`, `_b`: see Value)
-# --------------------------------------------------------------------------
-
-def _d_add(node):
-    return (1.0, 1.0)
-
-
-def _d_sub(node):
-    return (1.0, -1.0)
-
-
-def _d_neg(node):
-    return (-1.0,)
-
-
-def _d_mul(node):
-    return (node._b.data, node._a.data)
-
-
-def _d_div(node):
-    b = node._b.data
-    # d(a/b)/db = -a/b^2, written as -(a/b)/b so a tiny b cannot underflow b*b.
-    return (1.0 / b, -node.data / b)
-
-
-def _d_pow_const(node):
-    x, n = node._a, node._exponent
-    if n == 0:
-        return (0.0,)  # x**0 is constant, even at x = 0
-    try:
-        return (n * x.data ** (n - 1),)
-    except ZeroDivisionError:
-        raise ZeroDivisionError(
-            f"the derivative of x ** {short_number(n)} is infinite at x = 0"
-        ) from None
-    except OverflowError:
-        raise OverflowError(
-            f"the derivative of x ** {short_number(n)} overflowed at x = {short_number(x.data)}"
-        ) from None
-
-
-def _d_pow(node):
-    x, y = node._a, node._b
-    try:
-        d_base = y.data * x.data ** (y.data - 1.0) if y.data != 0 else 0.0
-    except ZeroDivisionError:
-        raise ZeroDivisionError(
-            f"the derivative of x ** y with respect to x is infinite at "
-            f"x = 0, y = {short_number(y.data)}"
-        ) from None
-    except OverflowError:
-        raise OverflowError(
-            f"the derivative of x ** y with respect to x overflowed at "
-            f"x = {short_number(x.data)}, y = {short_number(y.data)}"
-        ) from None
-    if x.data > 0:
-        d_exp = node.data * math.log(x.data)
-    elif x.data == 0 and y.data >= 0:
-        d_exp = 0.0  # x**y is identically 0 (or 1 at y = 0) near such y
-    else:
-        raise ValueError(
-            f"the derivative of x ** y with respect to y needs log(x), "
-            f"which is undefined for x = {short_number(x.data)}; use a positive base "
-            "or a plain number as the exponent"
-        )
-    return (d_base, d_exp)
-
-
-def _d_relu(node):
-    return (1.0 if node.data > 0 else 0.0,)  # relu'(0) = 0, as in PyTorch
-
-
-def _d_tanh(node):
-    t = node.data
-    return (1.0 - t * t,)
-
-
-def _d_sigmoid(node):
-    s = node.data
-    return (s * (1.0 - s),)
-
-
-def _d_exp(node):
-    return (node.data,)
-
-
-def _d_log(node):
-    return (1.0 / node._a.data,)
-
-
-def _d_sin(node):
-    return (math.cos(node._a.data),)
-
-
-def _d_cos(node):
-    return (-math.sin(node._a.data),)
 
 
 # --------------------------------------------------------------------------
@@ -328,7 +233,9 @@ class Value:
         calls that instead and adds what it returns, one number per input:
         the operation applies the chain rule itself (a checkpoint recomputes
         its segment seeded with the upstream gradient, so its gradients are
-        the very products plain backward would form).
+        the very products plain backward would form). If it has an attribute
+        `as_values(node)`, its local derivatives as Values, `grad(...,
+        create_graph=True)` differentiates through the node twice.
         """
         if not inputs:
             raise ValueError(f"the operation {op!r} needs at least one input Value")
@@ -406,47 +313,12 @@ class Value:
     def __rpow__(self, other):
         return _coerce(other, "**", False) ** self
 
-    # ---- elementary functions ---------------------------------------------
+    def __abs__(self):  # abs(v), as torch.abs
+        return self.abs()
 
-    def relu(self):
-        x = self.data
-        return _node(x if x > 0 else 0.0, "relu", self, None, _d_relu)
-
-    def tanh(self):
-        # math.tanh saturates to +-1 instead of overflowing like exp-based forms.
-        return _node(math.tanh(self.data), "tanh", self, None, _d_tanh)
-
-    def sigmoid(self):
-        x = self.data
-        if x >= 0:
-            s = 1.0 / (1.0 + math.exp(-x))
-        else:  # exp(x) cannot overflow for x < 0
-            e = math.exp(x)
-            s = e / (1.0 + e)
-        return _node(s, "sigmoid", self, None, _d_sigmoid)
-
-    def exp(self):
-        try:
-            data = math.exp(self.data)
-        except OverflowError:
-            raise OverflowError(
-                f"exp overflowed: exp({short_number(self.data)}) is larger than the "
-                "largest float (inputs above about 709.78 overflow)"
-            ) from None
-        return _node(data, "exp", self, None, _d_exp)
-
-    def log(self):
-        if self.data <= 0:
-            raise ValueError(
-                f"log is only defined for positive numbers, got log({short_number(self.data)})"
-            )
-        return _node(math.log(self.data), "log", self, None, _d_log)
-
-    def sin(self):
-        return _node(math.sin(self.data), "sin", self, None, _d_sin)
-
-    def cos(self):
-        return _node(math.cos(self.data), "cos", self, None, _d_cos)
+    # The elementary functions (relu, tanh, sigmoid, exp, log, sin, cos, abs)
+    # are methods too, made from their entries of OPERATIONS (below), where
+    # each forward formula sits beside its local derivative.
 
     # ---- graph ---------------------------------------------------------------
 
@@ -650,20 +522,54 @@ def real_power(base: float, exponent: float) -> float:
 
 
 # --------------------------------------------------------------------------
-# Gradients as Values: differentiating a derivative (create_graph)
+# The operations: one entry each
 # --------------------------------------------------------------------------
 #
-# `backward()` multiplies plain floats, so its gradients are numbers and the
-# story ends there. To differentiate a derivative, the backward pass itself
-# has to be recorded: every chain-rule product `upstream * local` becomes a
-# Value operation, and so must every local derivative. These functions give
-# each operation's local derivatives as Values built from the node and its
-# operands (tanh' = 1 - tanh^2 is written with the tanh node itself, so the
-# second derivative flows through it). Plain numbers are constants: relu's
-# 0 or 1, the 1 and -1 of + and -.
+# Everything about an operation is in its entry of OPERATIONS: the forward
+# formula beside its local derivatives (floats for backward(), Values for
+# grad(create_graph=True)), and how the lecture writes it: the symbol in a
+# drawn graph, the local rule in TeX and in Python, the forward line of the
+# generated code, the words the narration says. The graph drawing, the
+# graph text, the explainer's parser, forward mode and the narration read
+# it; tests/test_operations.py checks that every entry is drawn, spoken,
+# parsed and differentiated.
+#
+# Why a Value form too: `backward()` multiplies plain floats, so its
+# gradients are numbers and the story ends there. To differentiate a
+# derivative, the backward pass itself is recorded: every chain-rule product
+# `upstream * local` becomes a Value operation, and so must every local
+# derivative. tanh' = 1 - tanh^2 is written with the tanh node itself, so the
+# second derivative flows through it; a plain number in a Value form is a
+# constant (the 1 and -1 of + and -, relu's 0 or 1).
+
+# The operators' local derivatives: f(node) -> one d(node)/d(input) per
+# input, reading the operands from the slots `_a`, `_b` (see Value). Each
+# float form (`_d_*`) is followed by its Value form (`_dv_*`) where they differ.
+
+def _d_add(node):                   # d(a + b) / da = 1, / db = 1
+    return (1.0, 1.0)
+
+
+def _d_sub(node):                   # d(a - b) / da = 1, / db = -1
+    return (1.0, -1.0)
+
+
+def _d_neg(node):                   # d(-a) / da = -1
+    return (-1.0,)
+
+
+def _d_mul(node):                   # d(ab) / da = b, / db = a
+    return (node._b.data, node._a.data)
+
 
 def _dv_mul(node):
     return (node._b, node._a)
+
+
+def _d_div(node):                   # d(a/b) / da = 1/b, / db = -a/b^2
+    b = node._b.data
+    # -a/b^2 is written as -(a/b)/b so a tiny b cannot underflow b*b.
+    return (1.0 / b, -node.data / b)
 
 
 def _dv_div(node):
@@ -671,10 +577,53 @@ def _dv_div(node):
     return (1.0 / b, -node / b)
 
 
+def _d_pow_const(node):             # d(x^n) / dx = n x^(n-1), n a plain number
+    x, n = node._a, node._exponent
+    if n == 0:
+        return (0.0,)  # x**0 is constant, even at x = 0
+    try:
+        return (n * x.data ** (n - 1),)
+    except ZeroDivisionError:
+        raise ZeroDivisionError(
+            f"the derivative of x ** {short_number(n)} is infinite at x = 0"
+        ) from None
+    except OverflowError:
+        raise OverflowError(
+            f"the derivative of x ** {short_number(n)} overflowed at x = {short_number(x.data)}"
+        ) from None
+
+
 def _dv_pow_const(node):
     _d_pow_const(node)  # the same errors as the first-order derivative
     x, n = node._a, node._exponent
     return (0.0,) if n == 0 else (n * x ** (n - 1),)
+
+
+def _d_pow(node):                   # d(x^y) / dx = y x^(y-1), / dy = x^y ln x
+    x, y = node._a, node._b
+    try:
+        d_base = y.data * x.data ** (y.data - 1.0) if y.data != 0 else 0.0
+    except ZeroDivisionError:
+        raise ZeroDivisionError(
+            f"the derivative of x ** y with respect to x is infinite at "
+            f"x = 0, y = {short_number(y.data)}"
+        ) from None
+    except OverflowError:
+        raise OverflowError(
+            f"the derivative of x ** y with respect to x overflowed at "
+            f"x = {short_number(x.data)}, y = {short_number(y.data)}"
+        ) from None
+    if x.data > 0:
+        d_exp = node.data * math.log(x.data)
+    elif x.data == 0 and y.data >= 0:
+        d_exp = 0.0  # x**y is identically 0 (or 1 at y = 0) near such y
+    else:
+        raise ValueError(
+            f"the derivative of x ** y with respect to y needs log(x), "
+            f"which is undefined for x = {short_number(x.data)}; use a positive base "
+            "or a plain number as the exponent"
+        )
+    return (d_base, d_exp)
 
 
 def _dv_pow(node):
@@ -689,38 +638,229 @@ def _dv_pow(node):
     return (d_base, d_exp)
 
 
-def _dv_tanh(node):
-    return (1.0 - node * node,)
+def _power_rule_tex(n: float) -> str:
+    """d(x^n)/dx as TeX, the writer filling in {n} and {m} = n - 1."""
+    return "0" if n == 0 else "1" if n == 1 else "2 {x}" if n == 2 else "{n} {x}^{{{m}}}"
 
 
-def _dv_sigmoid(node):
-    return (node * (1.0 - node),)
+def _power_rule_code(n: float) -> str:
+    """d(x^n)/dx as Python, the writer filling in {n} and {m} = n - 1."""
+    return "0" if n == 0 else "1" if n == 1 else "2 * {x}" if n == 2 else "{n} * {x} ** {m}"
 
 
-def _dv_exp(node):
-    return (node,)
+class Operation(NamedTuple):
+    """One operation of the engine: how it computes and how it is written.
+
+    The engine computes with `forward`, `local` and `local_values`; the
+    other fields are the lecture's ways of writing it. The writing fields
+    are `str.format` templates (so TeX's own braces are doubled:
+    `\\frac{{1}}{{{x}}}`) with these fields, filled in by whoever writes:
+
+        {a} {b}   the operands' names ({x} is {a}, for functions)
+        {out}     the name of the operation's own node
+        {n} {m}   for x ** n (n a plain number): n and n - 1
+
+    A rule may instead be a function of n returning the template (the power
+    rule reads 0, 1, 2x or n x^(n-1)). A writing field left None is
+    missing: tests/test_operations.py names it. (A NamedTuple rather than a
+    dataclass, so a copy of this file loads on its own, as
+    benchmarks/engine_vs_micrograd.py --baseline does.)
+    """
+    name: str                       # what Value.op records
+    arity: int                      # how many Value operands
+    method: str                     # the method Value (and Dual) implement: "__mul__", "tanh"
+    forward: Callable               # floats -> float: the value
+    local: Callable                 # node -> d(node)/d(input) per input, floats (backward)
+    local_values: Callable | None = None  # node -> the same as Values (create_graph)
+    tex: str | None = None          # the symbol drawn in the graph's operation node
+    tex_rules: tuple | None = None  # d(node)/d(input i) in TeX, one per input
+    code: str | None = None         # the forward line of generated code, right of "="
+    code_rules: tuple | None = None # d(node)/d(input i) in Python, one per input
+    words: str | None = None        # its name as the narration says it
+    # Functions of one Value (made by `function`) only:
+    derivative: Callable | None = None        # f'(x) from x and y = f(x), floats
+    derivative_value: Callable | None = None  # the same on Values
+    tex_call: str | None = None     # f applied to {x} in a formula, if not "symbol (x)"
+    parsed: bool = False            # the explainer accepts name(x)
+
+    @property
+    def is_function(self) -> bool:
+        """A function of one Value, written name(x): Value.<name>() is made from it."""
+        return self.derivative is not None
+
+    def __call__(self, *operands) -> "Value":
+        """Apply it: `entry(x)` is x.<name>() (also before the entry is in
+        OPERATIONS), `entry(a, b)` is a <op> b."""
+        if not operands or (self.is_function and len(operands) != 1):
+            raise TypeError(f"the operation {self.name!r} takes "
+                            f"{1 if self.is_function else self.arity} operand"
+                            f"{'s' if self.arity > 1 else ''}, got {len(operands)}")
+        first = operands[0]
+        if not isinstance(first, Value):
+            first = Value(as_real(first, f"{self.name}()"))
+        if not self.is_function:
+            return getattr(first, self.method)(*operands[1:])
+        return _node(self.forward(first.data), self.name, first, None, self.local)
 
 
-def _dv_log(node):
-    return (1.0 / node._a,)
+def function(name: str, forward: Callable, derivative: Callable,
+             derivative_value: Callable | None = None, *, tex: str | None = None,
+             tex_rule: str | None = None, code_rule: str | None = None,
+             words: str | None = None, tex_call: str | None = None,
+             parsed: bool = True) -> Operation:
+    """The entry of a function of one Value, y = forward(x), y' = derivative(x, y).
+
+    `derivative` gets the input x and the output y as floats (forward mode
+    calls it too); `derivative_value` the same two as Values, and returns a
+    Value, or a plain number where the derivative is piecewise constant.
+    Its code is `x.name()`, its rules have the one operand {x} and {out}.
+    """
+    def local(node):
+        return (derivative(node._a.data, node.data),)
+
+    local_values = None
+    if derivative_value is not None:
+        def local_values(node):
+            return (derivative_value(node._a, node),)
+        local_values.__qualname__ = f"{name}.local_values"
+        local.as_values = local_values  # for grad(create_graph=True), in the table or not
+    local.__qualname__ = f"{name}.local"
+    return Operation(
+        name, 1, name, forward, local, local_values, tex=tex,
+        tex_rules=None if tex_rule is None else (tex_rule,), code=f"{{x}}.{name}()",
+        code_rules=None if code_rule is None else (code_rule,), words=words,
+        derivative=derivative, derivative_value=derivative_value, tex_call=tex_call,
+        parsed=parsed)
 
 
-def _dv_sin(node):
-    return (node._a.cos(),)
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)  # cannot overflow for x < 0
+    return e / (1.0 + e)
 
 
-def _dv_cos(node):
-    return (-node._a.sin(),)
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        raise OverflowError(
+            f"exp overflowed: exp({short_number(x)}) is larger than the "
+            "largest float (inputs above about 709.78 overflow)"
+        ) from None
 
 
-# The float version of each local derivative -> its Value version. Constant
-# local derivatives (+, -, negation, relu) are the same numbers either way.
-_AS_VALUES = {
-    _d_add: _d_add, _d_sub: _d_sub, _d_neg: _d_neg, _d_relu: _d_relu,
-    _d_mul: _dv_mul, _d_div: _dv_div, _d_pow_const: _dv_pow_const,
-    _d_pow: _dv_pow, _d_tanh: _dv_tanh, _d_sigmoid: _dv_sigmoid,
-    _d_exp: _dv_exp, _d_log: _dv_log, _d_sin: _dv_sin, _d_cos: _dv_cos,
-}
+def _log(x: float) -> float:
+    if x <= 0:
+        raise ValueError(f"log is only defined for positive numbers, got log({short_number(x)})")
+    return math.log(x)
+
+
+def _sign(x: float) -> float:
+    """-1, 0 or 1: abs'(0) = 0, as torch.sign(0) = 0."""
+    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
+
+
+OPERATIONS = (
+    # ---- operators: Value's Python methods compute these (with their checks),
+    # ---- Dual's hold their forward-mode rules
+    Operation("+", 2, "__add__", operator.add, _d_add, _d_add,
+              tex="+", tex_rules=("1", "1"), code="{a} + {b}", code_rules=("1", "1"),
+              words="plus"),
+    Operation("-", 2, "__sub__", operator.sub, _d_sub, _d_sub,
+              tex="-", tex_rules=("1", "-1"), code="{a} - {b}", code_rules=("1", "-1"),
+              words="minus"),
+    Operation("-", 1, "__neg__", operator.neg, _d_neg, _d_neg,
+              tex="-", tex_rules=("-1",), code="-{a}", code_rules=("-1",), words="minus"),
+    Operation("*", 2, "__mul__", operator.mul, _d_mul, _dv_mul,
+              tex=r"\times", tex_rules=("{b}", "{a}"), code="{a} * {b}",
+              code_rules=("{b}", "{a}"), words="times"),
+    Operation("/", 2, "__truediv__", operator.truediv, _d_div, _dv_div,
+              tex=r"\div", tex_rules=(r"\frac{{1}}{{{b}}}", r"-\frac{{{a}}}{{{b}^2}}"),
+              code="{a} / {b}", code_rules=("1 / {b}", "-{a} / {b} ** 2"), words="over"),
+    Operation("**", 1, "__pow__", real_power, _d_pow_const, _dv_pow_const,   # x ** 2
+              tex=r"(\cdot)^{{{n}}}", tex_rules=(_power_rule_tex,), code="{a} ** {n}",
+              code_rules=(_power_rule_code,), words="to the power"),
+    Operation("**", 2, "__pow__", real_power, _d_pow, _dv_pow,               # x ** y
+              tex="x^{{y}}", tex_rules=(r"{b}\,{a}^{{{b} - 1}}", r"{out} \ln {a}"),
+              code="{a} ** {b}", code_rules=("{b} * {a} ** ({b} - 1)", "{out} * log({a})"),
+              words="to the power"),
+
+    # ---- functions of one Value: y = forward(x), y' = derivative(x, y) ---------
+    function("relu", lambda x: x if x > 0 else 0.0,
+             derivative=lambda x, y: 1.0 if y > 0 else 0.0,         # relu'(0) = 0, as PyTorch
+             derivative_value=lambda x, y: 1.0 if y.data > 0 else 0.0,   # 0 or 1: a constant
+             tex=r"\mathrm{{ReLU}}", tex_rule="[{x} > 0]", code_rule="({x} > 0)",
+             words="rayloo"),          # /ɹˈeɪluː/, "RAY-loo"; espeak reads "ReLU" "ree-loo"
+    function("tanh", math.tanh,        # saturates to +-1 instead of overflowing
+             derivative=lambda x, y: 1.0 - y * y,
+             derivative_value=lambda x, y: 1.0 - y * y,
+             tex=r"\tanh", tex_rule="1 - {out}^2", code_rule="1 - {out} ** 2",
+             words="tanch"),           # /tˈæntʃ/; espeak reads "tanh" "tan"
+    function("sigmoid", _sigmoid,
+             derivative=lambda x, y: y * (1.0 - y),
+             derivative_value=lambda x, y: y * (1.0 - y),
+             tex=r"\sigma", tex_rule="{out}(1 - {out})", code_rule="{out} * (1 - {out})",
+             words="sigmoid"),
+    function("exp", _exp,
+             derivative=lambda x, y: y,
+             derivative_value=lambda x, y: y,
+             tex=r"\exp", tex_rule="{out}", code_rule="{out}", words="exp"),
+    function("log", _log,
+             derivative=lambda x, y: 1.0 / x,
+             derivative_value=lambda x, y: 1.0 / x,
+             tex=r"\log", tex_rule=r"\frac{{1}}{{{x}}}", code_rule="1 / {x}", words="log"),
+    function("sin", math.sin,
+             derivative=lambda x, y: math.cos(x),
+             derivative_value=lambda x, y: x.cos(),
+             tex=r"\sin", tex_rule=r"\cos {x}", code_rule="cos({x})", words="sine"),
+    function("cos", math.cos,
+             derivative=lambda x, y: -math.sin(x),
+             derivative_value=lambda x, y: -x.sin(),
+             tex=r"\cos", tex_rule=r"-\sin {x}", code_rule="-sin({x})", words="cosine"),
+    function("abs", abs,
+             derivative=lambda x, y: _sign(x),
+             derivative_value=lambda x, y: _sign(x.data),           # -1, 0 or 1: a constant
+             tex=r"|\cdot|", tex_call=r"\left|{x}\right|",
+             tex_rule=r"\operatorname{{sign}}({x})", code_rule="sign({x})",
+             words="absolute value"),
+)
+
+_BY_KEY = {(op.name, op.arity): op for op in OPERATIONS}
+
+
+def operation(name: str, arity: int = 1) -> Operation | None:
+    """The entry called `name` with `arity` operands, or None."""
+    return _BY_KEY.get((name, arity))
+
+
+def operation_of(node: "Value") -> Operation | None:
+    """The entry of the operation that made `node`: None for a leaf or for
+    an operation of its own (src/theory/custom_ops.py, checkpoint.py)."""
+    return _BY_KEY.get((node.op, len(node.inputs)))
+
+
+def _function_method(op: Operation):
+    forward, name, local = op.forward, op.name, op.local
+
+    def method(self):
+        return _node(forward(self.data), name, self, None, local)
+
+    method.__name__ = op.method
+    method.__qualname__ = f"Value.{op.method}"
+    rule = op.code_rules[0].format(x="x", a="x", out="y") if op.code_rules else "?"
+    method.__doc__ = (f"y = {name}(x) as a new node; its local derivative dy/dx = {rule} "
+                      "(its entry of OPERATIONS).")
+    return method
+
+
+for _op in OPERATIONS:
+    if _op.is_function:
+        setattr(Value, _op.method, _function_method(_op))
+    # grad(create_graph=True) asks a node's local derivative for its Value
+    # form, as backward() asks it for `vjp`: each entry's `local` carries it.
+    if _op.local_values is not None:
+        _op.local.as_values = _op.local_values
 
 
 def grad(output: Value, inputs, create_graph: bool = False):
@@ -772,7 +912,7 @@ def grad(output: Value, inputs, create_graph: bool = False):
             if upstream.data - upstream.data:
                 raise _gradient_overflow(node, upstream.data)
             if create_graph:
-                local = _AS_VALUES.get(local)
+                local = getattr(local, "as_values", None)
                 if local is None:
                     raise ValueError(
                         f"create_graph=True cannot differentiate through the "
