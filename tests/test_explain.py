@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 TORCH_FUNCTIONS = {
     "relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid, "exp": torch.exp,
-    "log": torch.log, "sin": torch.sin, "cos": torch.cos,
+    "log": torch.log, "sin": torch.sin, "cos": torch.cos, "abs": torch.abs,
 }
 
 

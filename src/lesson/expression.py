@@ -13,7 +13,8 @@ This module parses and validates; it imports no manim. The expression is
 read with Python's `ast` and only a whitelist is accepted (never `eval`):
 
     names and numbers, + - * / **, unary minus (and plus),
-    calls of relu tanh sigmoid exp log sin cos (one argument each)
+    calls of the engine's functions (`FUNCTIONS`, read from its operation
+    table: relu tanh sigmoid exp log sin cos abs), one argument each
 
 Every bad input raises `ExplainError` with a one-line message naming the
 problem; the command prints it and exits with status 2 before anything is
@@ -53,7 +54,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from src.autograd import Value, numerical_grad
+from src.autograd import OPERATIONS, Value, numerical_grad, operation
 
 __all__ = [
     "FUNCTIONS", "MAX_OPERATIONS", "MAX_DEPTH", "MAX_VARIABLES", "MAX_NAME_LENGTH",
@@ -67,8 +68,9 @@ SCENE_FILE = ROOT / "explain_expression.py"
 SCENE_NAME = "ExplainExpression"
 OUTPUT_DIR = ROOT / "videos" / "explain"
 
-# The engine's one-argument functions (Value methods): all seven exist.
-FUNCTIONS = ("relu", "tanh", "sigmoid", "exp", "log", "sin", "cos")
+# The engine's functions of one Value the explainer accepts as name(x): read
+# from its operation table, so a function added there is parsed here too.
+FUNCTIONS = tuple(op.name for op in OPERATIONS if op.is_function and op.parsed)
 
 # Size limits (see the module docstring for how they were measured).
 MAX_OPERATIONS = 5     # operation nodes in the graph
@@ -249,8 +251,6 @@ def _number(name: str, number) -> float:
 # --------------------------------------------------------------------------
 
 _PRECEDENCE = {ast.Add: 1, ast.Sub: 1, ast.Mult: 2, ast.Div: 2, ast.Pow: 4}
-_FUNCTION_TEX = {"relu": r"\mathrm{ReLU}", "sigmoid": r"\sigma", "tanh": r"\tanh",
-                 "exp": r"\exp", "log": r"\log", "sin": r"\sin", "cos": r"\cos"}
 
 
 def expression_tex(expression: Expression) -> str:
@@ -266,7 +266,10 @@ def _tex(node, tex_name, parent: int = 0, right: bool = False) -> str:
     if isinstance(node, ast.Name):
         return tex_name(node.id)
     if isinstance(node, ast.Call):
-        return rf"{_FUNCTION_TEX[node.func.id]}\left({_tex(node.args[0], tex_name)}\right)"
+        op, argument = operation(node.func.id), _tex(node.args[0], tex_name)
+        if op.tex_call is not None:  # |x| rather than a symbol and brackets
+            return op.tex_call.format(x=argument)
+        return rf"{op.tex.format()}\left({argument}\right)"
     if isinstance(node, ast.UnaryOp):
         inner = _tex(node.operand, tex_name, 3)
         text = ("-" if isinstance(node.op, ast.USub) else "+") + inner

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from src.autograd import Value
+from src.autograd import Value, operation_of
 
 __all__ = [
     "format_number", "tex_number", "tex_name", "graph_names",
@@ -110,81 +110,48 @@ def _is_sum(formula: str) -> bool:
         formula = inner
 
 
-def _power_rule(n: float, x: str, tex: bool) -> str:
+def _fill(template, node: Value, operands: list, out: str, tex: bool) -> str:
+    """An operation-table template with this node's names (and exponent) in it."""
+    n = node.exponent
+    if callable(template):  # a rule that depends on the exponent (the power rule)
+        template = template(n)
     number = tex_number if tex else code_number
-    n_text = number(n)
-    if n == 0:
-        return "0"  # x**0 is constant
-    if n == 1:
-        return "1"
-    if n == 2:
-        return f"2 {x}" if tex else f"2 * {x}"
-    m_text = number(n - 1)
-    return f"{n_text} {x}^{{{m_text}}}" if tex else f"{n_text} * {x} ** {m_text}"
+    a = operands[0]
+    b = operands[1] if len(operands) > 1 else ""
+    return template.format(a=a, b=b, x=a, out=out,
+                           n="" if n is None else number(n), m="" if n is None else number(n - 1))
 
 
 def local_rule(node: Value, index: int, names: dict, tex: bool = False) -> str:
     """The formula for d(node)/d(node.inputs[index]), in operand names.
 
     `tex=False` gives Python (for the code panel), `tex=True` LaTeX (for the
-    captions). The numbers come from the engine; this is only the formula.
+    captions). The numbers come from the engine; this is only the formula,
+    the one in the operation's entry of the engine's table (`OPERATIONS`).
     """
     inputs = node.inputs
     if not inputs:
         raise ValueError("a leaf has no local derivative rule")
     name = (lambda v: _operand(tex_name(names[v]))) if tex else (lambda v: _operand(names[v]))
-    x = name(inputs[index])
-    out = name(node)
-    op = node.op
-    if op == "+":
-        return "1"
-    if op == "-":
-        return "-1" if len(inputs) == 1 or index == 1 else "1"
-    if op == "*":
-        return name(inputs[1 - index])
-    if op == "/":
-        a, b = name(inputs[0]), name(inputs[1])
-        if index == 0:
-            return rf"\frac{{1}}{{{b}}}" if tex else f"1 / {b}"
-        return rf"-\frac{{{a}}}{{{b}^2}}" if tex else f"-{a} / {b} ** 2"
-    if op == "**":
-        if node.exponent is not None:
-            return _power_rule(node.exponent, x, tex)
-        base, exp = name(inputs[0]), name(inputs[1])
-        if index == 0:
-            return rf"{exp}\,{base}^{{{exp} - 1}}" if tex else f"{exp} * {base} ** ({exp} - 1)"
-        return rf"{out} \ln {base}" if tex else f"{out} * log({base})"
-    rules = {
-        "relu": (r"[{x} > 0]", "({x} > 0)"),
-        "tanh": (r"1 - {out}^2", "1 - {out} ** 2"),
-        "sigmoid": (r"{out}(1 - {out})", "{out} * (1 - {out})"),
-        "exp": (r"{out}", "{out}"),
-        "log": (r"\frac{{1}}{{{x}}}", "1 / {x}"),
-        "sin": (r"\cos {x}", "cos({x})"),
-        "cos": (r"-\sin {x}", "-sin({x})"),
-    }
-    if op not in rules:
-        raise ValueError(f"no local rule known for operation {op!r}")
-    template = rules[op][0 if tex else 1]
-    return template.format(x=x, out=out)
+    op = operation_of(node)
+    rules = None if op is None else (op.tex_rules if tex else op.code_rules)
+    if rules is None:
+        raise ValueError(f"no local rule known for operation {node.op!r}")
+    return _fill(rules[index], node, [name(v) for v in inputs], name(node), tex)
 
 
 # --------------------------------------------------------------------------
 # Code lines
 # --------------------------------------------------------------------------
 
-_METHODS = ("relu", "tanh", "sigmoid", "exp", "log", "sin", "cos")
-
-
 def _expression(node: Value, names: dict) -> str:
     args = [_operand(names[v]) for v in node.inputs]
-    if node.op in _METHODS:
-        return f"{args[0]}.{node.op}()"
-    if node.op == "-" and len(args) == 1:
-        return f"-{args[0]}"
-    if node.op == "**" and node.exponent is not None:
-        return f"{args[0]} ** {_operand(code_number(node.exponent))}"
-    return f" {node.op} ".join(args)
+    op = operation_of(node)
+    if op is None or op.code is None:  # an operation of its own (custom_ops)
+        return f" {node.op} ".join(args)
+    n = node.exponent
+    return op.code.format(a=args[0], b=args[1] if len(args) > 1 else "", x=args[0],
+                          n="" if n is None else _operand(code_number(n)))
 
 
 def forward_code(root: Value, names: dict) -> list:

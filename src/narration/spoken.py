@@ -49,6 +49,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from src.autograd import OPERATIONS
+
 __all__ = ["SAY", "spoken_form", "unspeakable", "untranslated", "number_words",
            "integer_words"]
 
@@ -56,15 +58,19 @@ __all__ = ["SAY", "spoken_form", "unspeakable", "untranslated", "number_words",
 # The table: notation and pronunciations
 # --------------------------------------------------------------------------
 
+# The engine's functions as the narration says them: the `words` of their
+# entries in the operation table (src.autograd.OPERATIONS), spelled so that
+# espeak-ng says them right ("tanh" -> "tanch", "relu" -> "rayloo", "abs" ->
+# "absolute value"); a name said as written needs no entry here.
+_OPERATION_WORDS = {op.name: op.words for op in OPERATIONS
+                    if op.is_function and op.words and op.words != op.name}
+
 # Keys that start with a Latin letter are whole words (matched case-insensitively,
 # never inside another word, applied in step 2); the others are symbols,
 # replaced wherever they occur (step 9, longest first).
 SAY: dict[str, str] = {
     # names people say as words, spelled so that espeak-ng says them right
-    "tanh": "tanch",              # /tˈæntʃ/; "tanh" alone reads "tan"
-    "relu": "rayloo",             # /ɹˈeɪluː/, "RAY-loo"; "ReLU" reads "ree-loo"
-    "sin": "sine",
-    "cos": "cosine",
+    **_OPERATION_WORDS,
     "sqrt": "square root of",
     "numpy": "num pie",
     "mlp": "M L P",
@@ -133,9 +139,10 @@ SAY: dict[str, str] = {
     "φ": " phi ", "ω": " omega ",
 }
 
-# Functions: "tanh(x)" is "tanch of x" (as is any single letter: "f(x)").
-FUNCTIONS = {"tanh", "relu", "sigmoid", "exp", "log", "ln", "sin", "cos", "max", "min",
-             "sqrt", "abs", "softmax", "mse", "sum", "mean", "grad"}
+# Functions: "tanh(x)" is "tanch of x" (as is any single letter: "f(x)"):
+# the engine's, and a few more a caption may name.
+FUNCTIONS = {op.name for op in OPERATIONS if op.is_function} | {
+    "ln", "max", "min", "sqrt", "sign", "softmax", "mse", "sum", "mean", "grad"}
 
 # How the variable called a is said: espeak reads a lone "a" as the article.
 LETTER_A = "eh"                   # /ˈeɪ/
@@ -312,6 +319,9 @@ def _powers(s: str) -> str:
             return f"{close}{pause}transposed "
         return f"{close}{pause}to the {inner} "
 
+    # A bracketed exponent is read out with its brackets as a pause:
+    # "x ^ (w - 1)" -> "x to the power of, w minus one,".
+    s = re.sub(r"\^\s*\(([^()]*)\)", r" to the power of, \1, ", s)
     return re.sub(r"(?P<close>\))?\s*\^\s*(?P<e>\{[^}]*\}|-?\w+(?:\.\d+)?)", replace, s)
 
 

@@ -21,6 +21,9 @@ at a time, forwards:
     (u, u') * (v, v') = (u * v,  u' * v + u * v')
     g((u, u'))        = (g(u),   g'(u) * u')        for tanh, exp, sin, ...
 
+The g' of every function is the one in the engine's operation table
+(`src.autograd.OPERATIONS`), the same number reverse mode multiplies by.
+
 An algebraic way to see it: write a dual as u + u' * eps with eps * eps = 0.
 Taylor's theorem then gives g(u + u' eps) = g(u) + g'(u) u' eps exactly, so
 the eps-part of any result is its derivative.
@@ -68,7 +71,7 @@ import math
 import numbers
 from typing import Callable
 
-from src.autograd import Value, as_real, short_number, overflow_error, real_power
+from src.autograd import OPERATIONS, Value, as_real, short_number, overflow_error, real_power
 
 __all__ = [
     "Dual",
@@ -262,58 +265,13 @@ class Dual:
         return _lift(other, "**", False) ** self
 
     # ---- elementary functions: (g(u), g'(u) * u') ----------------------------
+    # relu, tanh, sigmoid, exp, log, sin, cos, abs: made from the engine's
+    # operation table below (`_function_rule`), each from its forward formula
+    # and derivative, so a function added to the table is here too; a rule
+    # written out in this class would take precedence.
 
-    def relu(self):
-        """relu(u) = max(u, 0); its slope is 1 for u > 0 and 0 otherwise (0 at u = 0, as in Value and PyTorch)."""
-        u = self.primal
-        if u > 0:
-            return _result(u, self.tangent, "relu(x)")
-        return _result(0.0, 0.0, "relu(x)")
-
-    def tanh(self):
-        """tanh'(u) = 1 - tanh(u)^2."""
-        t = math.tanh(self.primal)
-        return _result(t, self.tangent * (1.0 - t * t), "tanh(x)")
-
-    def sigmoid(self):
-        """sigmoid'(u) = s (1 - s) with s = sigmoid(u)."""
-        u = self.primal
-        if u >= 0:
-            s = 1.0 / (1.0 + math.exp(-u))
-        else:  # exp(u) cannot overflow for u < 0
-            e = math.exp(u)
-            s = e / (1.0 + e)
-        return _result(s, self.tangent * (s * (1.0 - s)), "sigmoid(x)")
-
-    def exp(self):
-        """exp'(u) = exp(u)."""
-        try:
-            e = math.exp(self.primal)
-        except OverflowError:
-            raise OverflowError(
-                f"exp overflowed: exp({short_number(self.primal)}) is larger than the "
-                "largest float (inputs above about 709.78 overflow)"
-            ) from None
-        return _result(e, self.tangent * e, "exp(x)")
-
-    def log(self):
-        """log'(u) = 1/u, for u > 0 only."""
-        u = self.primal
-        if u <= 0:
-            raise ValueError(
-                f"log is only defined for positive numbers, got log({short_number(u)})"
-            )
-        return _result(math.log(u), self.tangent * (1.0 / u), "log(x)")
-
-    def sin(self):
-        """sin'(u) = cos(u)."""
-        u = self.primal
-        return _result(math.sin(u), self.tangent * math.cos(u), "sin(x)")
-
-    def cos(self):
-        """cos'(u) = -sin(u)."""
-        u = self.primal
-        return _result(math.cos(u), self.tangent * -math.sin(u), "cos(x)")
+    def __abs__(self):  # abs(d), as for a Value
+        return self.abs()
 
     # ---- conveniences ----------------------------------------------------------
 
@@ -322,6 +280,32 @@ class Dual:
 
     def __repr__(self) -> str:
         return f"Dual(primal={short_number(self.primal)}, tangent={short_number(self.tangent)})"
+
+
+def _function_rule(op):
+    """Dual.<name>() for a function of the operation table: (g(u), g'(u) u').
+
+    The value and its errors are the engine's own (`op.forward`), and so is
+    the derivative (`op.derivative`, from u and g(u)): a derivative Value
+    could only fail to compute during backward fails here at once.
+    """
+    forward, slope, what = op.forward, op.derivative, f"{op.name}(x)"
+
+    def rule(self):
+        u = self.primal
+        y = forward(u)
+        return _result(y, self.tangent * slope(u, y), what)
+
+    rule.__name__ = op.method
+    rule.__qualname__ = f"Dual.{op.method}"
+    slope_text = op.code_rules[0].format(x="u", a="u", out="g(u)") if op.code_rules else "?"
+    rule.__doc__ = f"{op.name}(u) with tangent {op.name}'(u) u' = ({slope_text}) u'."
+    return rule
+
+
+for _op in OPERATIONS:
+    if _op.is_function and _op.method not in Dual.__dict__:
+        setattr(Dual, _op.method, _function_rule(_op))
 
 
 def _pow_dual(x: Dual, y: Dual) -> Dual:

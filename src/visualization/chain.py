@@ -34,7 +34,7 @@ from manimlib import (
     RoundedRectangle, VGroup,
 )
 
-from src.autograd import Value
+from src.autograd import Value, operation_of
 from src.lesson.graph_text import graph_names, tex_name, tex_number
 from src.visualization.graph import op_symbol
 from src.visualization.style import (
@@ -133,6 +133,9 @@ def link_formula(link: ChainLink, names: dict) -> str:
             return f"-{v}"
         if value.op == "**" and value.exponent is not None:
             return f"{v}^{{{_constant_tex(Value(value.exponent))}}}"
+        op = operation_of(value)
+        if op is not None and op.tex_call is not None:  # |g|, not a symbol before g
+            return op.tex_call.format(x=v)
         return rf"{op_symbol(value)} {v}"
     k = _constant_tex(c)
     a, b = (v, k) if link.index == 0 else (k, v)

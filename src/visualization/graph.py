@@ -16,7 +16,7 @@ from manimlib import (
     VGroup, VMobject, VShowPassingFlash,
 )
 
-from src.autograd import Value
+from src.autograd import Value, operation_of
 from src.lesson.graph_layout import COLUMN_GAP, ROW_GAP, node_positions
 from src.lesson.graph_text import graph_names, tex_name, tex_number
 from src.visualization.style import (
@@ -37,22 +37,14 @@ __all__ = [
 # Nodes and edges
 # --------------------------------------------------------------------------
 
-_OP_SYMBOLS = {
-    "+": "+", "*": r"\times", "/": r"\div", "relu": r"\mathrm{ReLU}",
-    "tanh": r"\tanh", "sigmoid": r"\sigma", "exp": r"\exp", "log": r"\log",
-    "sin": r"\sin", "cos": r"\cos",
-}
-
-
 def op_symbol(value: Value) -> str:
-    """The LaTeX symbol drawn in the diamond of the operation that made value."""
-    if value.op == "-":
-        return "-"
-    if value.op == "**":
-        if value.exponent is not None:
-            return rf"(\cdot)^{{{tex_number(value.exponent)}}}"
-        return r"x^{y}"
-    return _OP_SYMBOLS.get(value.op, rf"\mathrm{{{value.op}}}")
+    """The LaTeX symbol drawn in the diamond of the operation that made value
+    (its entry's `tex` in the engine's operation table)."""
+    op = operation_of(value)
+    if op is None or op.tex is None:  # an operation of its own (custom_ops)
+        return rf"\mathrm{{{value.op}}}"
+    n = value.exponent
+    return op.tex.format(n="" if n is None else tex_number(n))
 
 
 class ComputationNode(VGroup):
