@@ -396,3 +396,51 @@ def test_contact_sheet_lays_posters_out_in_a_grid(tmp_path):
         assert width > 3 * 240 and height > 2 * 135
         # The first thumbnail's middle is the first poster's colour.
         assert sheet.getpixel((12 + 120, 12 + 67))[:3] == (255, 0, 0)
+
+
+# ------------------------------------------------ what slipped through before (issue 19)
+
+def test_a_beats_time_is_shared_among_its_cues_by_length():
+    """Reading time grows with the characters: a cue twice as long stays twice as long."""
+    long = "This first sentence is a good deal longer than the one after it, on purpose."
+    beats = [{"start": 0.0, "text": f"{long} Short one."}]
+    cues = beat_cues(beats, 10.0)
+    assert [c.text.replace("\n", " ") for c in cues] == [long, "Short one."]
+    lengths = [len(long), len("Short one.")]
+    shares = [(c.end - c.start) / 10.0 for c in cues]
+    assert shares == pytest.approx([n / sum(lengths) for n in lengths], abs=1e-3)
+
+
+def test_the_fingerprint_names_the_installed_manimgl():
+    """An upgrade of manimgl must re-render: the fingerprint carries its real version,
+    the one pyproject.toml pins (not a stand-in such as "not installed")."""
+    import re
+    pinned = re.search(r'"manimgl==([^"]+)"', (ROOT / "pyproject.toml").read_text()).group(1)
+    assert freshness.manimgl_version() == pinned
+    inputs = freshness.fingerprint(ROOT / "01_autograd_visualization.py", "SummaryScene", "low", ROOT)
+    assert inputs["manimgl"] == pinned
+
+
+@needs_ffmpeg
+def test_each_chapter_ends_where_the_next_begins(tmp_path):
+    """lecture.json's chapters tile the lecture: scene i runs from the end of i-1 for its
+    own length (not every chapter ending at the lecture's end)."""
+    import json
+    from src.publish.build import package
+    lengths = {"Opening": 1.0, "Middle": 2.0, "Closing": 1.5}
+    for scene, seconds in lengths.items():
+        make_clip(tmp_path / f"{scene}.mp4", seconds, "navy")
+        (tmp_path / f"{scene}.narration.json").write_text(json.dumps(
+            {"scene": scene, "title": f"The {scene}", "duration": seconds, "poster": 0.5,
+             "beats": [{"start": 0.0, "text": "Hello."}]}))
+    manifest = package(list(lengths), tmp_path, "low")
+    chapters = manifest["chapters"]
+    assert [c["scene"] for c in chapters] == list(lengths)
+    t = 0.0
+    for chapter, seconds in zip(chapters, lengths.values()):
+        assert chapter["start"] == pytest.approx(t, abs=0.05)
+        assert chapter["end"] == pytest.approx(t + seconds, abs=0.05)
+        t = chapter["end"]
+    assert chapters[-1]["end"] == pytest.approx(manifest["duration"], abs=0.01)
+    on_disk = json.loads((tmp_path / "lecture.json").read_text())["chapters"]
+    assert on_disk == chapters

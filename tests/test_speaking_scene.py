@@ -119,3 +119,36 @@ def test_a_voice_that_cannot_be_used_is_one_line_and_no_video(tmp_path, setting,
     assert len(errors) == 1 and named in errors[0], result.stderr[-1500:]
     assert "Traceback" not in result.stderr
     assert not list(tmp_path.glob("videos/**/*.mp4"))
+
+
+def test_a_render_from_a_later_animation_keeps_narration_on_the_videos_clock(tmp_path):
+    """`-n 2` skips the first animations: beats and the duration count from the
+    video's first frame (time skipped is not in the video)."""
+    result = render(tmp_path, "off", "-n", "2")
+    assert result.returncode == 0, result.stderr[-2000:]
+    video = tmp_path / "videos" / "Speaking_2.mp4"          # manimgl names it by -n
+    story = json.loads(video.with_name("Speaking_2.narration.json").read_text())
+    length = float(next(s for s in probe(video)["streams"] if s["codec_type"] == "video")["duration"])
+    assert story["duration"] == pytest.approx(length, abs=1.5 / FPS)
+    assert story["beats"] and all(0 <= b["start"] < story["duration"] for b in story["beats"])
+
+
+def test_the_poster_is_the_moment_it_is_marked_not_its_beats_start():
+    from manimlib import FadeIn, Square
+    from src.rendering.scene import LectureScene
+    from tests.manim_harness import run_scene
+
+    holder = {}
+
+    class Marked(LectureScene):
+        def construct(self):
+            holder["scene"] = self
+            self.say("A square fades in, slowly, while this sentence goes on.")
+            self.play(FadeIn(Square()), run_time=1.25)
+            self.mark_poster()
+            self.wait(0.5)
+
+    run_scene(Marked)
+    story = holder["scene"].narration()
+    assert story["beats"][0]["start"] == 0.0
+    assert story["poster"] == pytest.approx(1.25)
