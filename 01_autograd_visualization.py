@@ -44,7 +44,7 @@ from src.lesson.examples import (  # noqa: E402
     four_link_chain, lecture_loss, shared_input, shifted_square,
 )
 from src.lesson.graph_text import (  # noqa: E402
-    backward_code, format_number, forward_code, tex_name,
+    backward_code, forward_code, tex_name,
 )
 from src.lesson.layer_gradients import TwoLayerBackward  # noqa: E402
 from src.lesson.training_record import record_training  # noqa: E402
@@ -67,9 +67,9 @@ from src.visualization.chain_derivatives import (  # noqa: E402
 from src.visualization.code_panel import caption_beside_code, code_panels  # noqa: E402
 from src.visualization.graph_beats import (  # noqa: E402
     backward_graph, chain_rule_caption, code_line_products, forward_graph, gradients_caption,
-    gradients_sentence, graph_legend, operation_caption, operation_sentence, order_badges,
-    place_rule_card, rule_card, rule_sentence, shared_input_graph, step_sentence, sum_caption,
-    sum_parts, sum_sentence,
+    gradients_sentence, graph_legend, leaves_sentence, operation_caption, operation_sentence,
+    order_badges, place_rule_card, rule_card, rule_sentence, seed_sentence, shared_input_graph,
+    step_sentence, sum_caption, sum_parts, sum_sentence,
 )
 from src.visualization.layer_gradient_panels import Stage  # noqa: E402
 from src.visualization.takeaways import (  # noqa: E402
@@ -127,11 +127,11 @@ class ChainRuleScene(LectureScene):
         self.rule = chain_rule_row(["x", "g", "F"], height=0.8).move_to(RULE_Y * UP)
         self.play(Write(self.title), run_time=TRANSFORM_TIME)
         self.play(FadeIn(self.rule, shift=0.2 * DOWN), run_time=FADE_TIME)
-        self.wait(0.5)
+        self.wait(0.3)
 
     def show_composition(self):
         # F = f(g(x)): x goes through g, then through f.
-        self.say("F = f(g(x)), so dF/dx = dF/dg times dg/dx.")
+        self.say("Chain two functions, and their derivatives multiply.")
         self.abstract = abstract_chain()
         self.composition = composition_formula()
         self.play(
@@ -146,7 +146,7 @@ class ChainRuleScene(LectureScene):
 
     def make_it_concrete(self):
         # The concrete example: g = x + 2, F = g^2, so F = (x + 2)^2.
-        self.say("Concretely: g shifts x, F squares g.")
+        self.say("Here g shifts x, and F squares g.")
         self.header = example_formulas(self.example, self.link_g, self.link_F)
         concrete, definitions = self.header
         self.diagram = FunctionChain.from_value(self.F, self.example.names, gap=0.9)
@@ -160,8 +160,7 @@ class ChainRuleScene(LectureScene):
         )
         self.play(FadeIn(definitions, shift=0.15 * DOWN), run_time=FADE_TIME)
         # Forward: the engine's values above x, g and F.
-        self.say(f"Forward: g = {format_number(self.link_g.value.data)},"
-                 f" F = {format_number(self.F.data)}.")
+        self.say("Forward: g is {g}, F is {F}.", g=self.link_g.value.data, F=self.F.data)
         self.values = self.example.values_above(self.diagram, scale=0.95)
         self.play(LaggedStartMap(FadeIn, self.values, shift=0.15 * UP, lag_ratio=0.3),
                   run_time=FADE_TIME)
@@ -169,7 +168,7 @@ class ChainRuleScene(LectureScene):
 
     def compute_local_derivatives(self):
         # Backward, one link at a time: dF/dg first, then dg/dx.
-        self.say("Backward: one local derivative per link.")
+        self.say("Backward: each link gives its local derivative.")
         x_node, g_node, F_node = self.diagram.nodes
         g_box, f_box = self.diagram.boxes
         self.arcs, self.locals = VGroup(), VGroup()
@@ -192,7 +191,8 @@ class ChainRuleScene(LectureScene):
 
     def multiply_the_factors(self):
         # The chain: dF/dx = 2g . 1 = 2(x + 2), then the same in numbers.
-        self.say("The chain rule: multiply the two factors.")
+        self.say("The chain rule multiplies them: {dF_dg} times {dg_dx} is {dF_dx}.",
+                 dF_dg=self.dF_dg.local, dg_dx=self.dg_dx.local, dF_dx=self.dF_dx)
         row = two_link_product(self.example, self.link_g, self.locals,
                                (self.dF_dg.local, self.dg_dx.local), self.dF_dx)
         self.product = row
@@ -204,8 +204,6 @@ class ChainRuleScene(LectureScene):
                       TransformFromCopy(local.rule_part, factor),
                       *([FadeIn(dot)] if dot is not None else []), run_time=0.9)
         self.play(FadeIn(row[5:7], shift=0.1 * LEFT), run_time=FADE_TIME)
-        self.say(f"In numbers: {format_number(self.dF_dg.local)} times"
-                 f" {format_number(self.dg_dx.local)} is {format_number(self.dF_dx)}.")
         self.play(TransformFromCopy(self.locals[0].number_part, row[8]),
                   TransformFromCopy(self.locals[1].number_part, row[10]),
                   FadeIn(VGroup(row[7], row[9])), run_time=TRANSFORM_TIME)
@@ -213,7 +211,7 @@ class ChainRuleScene(LectureScene):
 
     def check_numerically(self):
         # Not a trick: nudge x both ways and measure the slope.
-        self.say(f"Nudge x both ways: the slope is {format_number(self.estimate)} too.")
+        self.say("Nudge x both ways: the slope is {slope}.", slope=self.estimate)
         self.check = numerical_check(self.example, self.xv, self.F_plus, self.F_minus, self.h,
                                      self.estimate)
         check, h_note = self.check
@@ -243,8 +241,7 @@ class ChainRuleScene(LectureScene):
 
     def multiply_link_by_link(self):
         # Backward from F: each link's local derivative multiplies the running product.
-        self.say("Walk back from F: each link multiplies the running product"
-                 " by its local derivative.")
+        self.say("Walking back from F, each link multiplies in its local derivative.")
         nodes, boxes = self.diagram2.nodes, self.diagram2.boxes
         seed = self.long.running(self.chain, 1.0, under=nodes[-1])
         self.running = VGroup(seed)
@@ -279,14 +276,14 @@ class ChainRuleScene(LectureScene):
         row = chain_product(self.long, self.contributions, self.chain_xv)
         insight = text_lines("We can compute derivatives of complex functions",
                              "by breaking them into simple parts")
-        self.say(f"The product, {format_number(self.contributions[0].added)},"
-                 " matches x.grad.")
+        self.say("Their product, {chain_dF_dx}, is x.grad.",
+                 chain_dF_dx=self.contributions[0].added)
         self.set_caption(None, FadeIn(row, shift=0.15 * UP),
                          FlashAround(self.running[-1], color=HIGHLIGHT_COLOR), run_time=1.2)
         self.wait(1.2)
         self.say("Break hard derivatives into simple parts.")
         self.play(FadeIn(insight, shift=0.2 * UP), run_time=FADE_TIME)
-        self.wait(2.2)
+        self.wait(1.6)
 
     def place_caption(self, caption):
         # A note stands in the row its beat fills next: the short chain's product,
@@ -326,9 +323,7 @@ class ComputationGraphScene(LectureScene):
 
     def place_inputs(self):
         # Leaves first: the numbers we start from.
-        names = self.graph.names
-        self.say("Leaves first: " + ", ".join(
-            f"{names[v]} = {format_number(v.data)}" for v in self.leaves) + ".")
+        self.say(**leaves_sentence(self.leaves, self.graph.names))
         self.set_caption(
             "Leaves: the input x and the parameters w, b",
             LaggedStart(*(self.graph.reveal_leaf(v) for v in self.graph.leaves()), lag_ratio=0.3),
@@ -338,7 +333,7 @@ class ComputationGraphScene(LectureScene):
     def run_operations(self):
         # Each operation runs, and the engine records a node for it.
         for value in self.graph.operations():
-            self.say(operation_sentence(value, self.graph.names))
+            self.say(**operation_sentence(value, self.graph.names))
             self.set_caption(operation_caption(value, self.graph.names))
             self.play(self.graph.reveal_operation(value))
             self.play(self.graph.pulse_value(value), run_time=1.0)
@@ -351,13 +346,13 @@ class ComputationGraphScene(LectureScene):
 
     def show_stored_backward_rules(self):
         # Beside its value, every node keeps a rule for the backward pass.
-        self.say("Each operation also keeps a backward rule.")
+        self.say("Each operation also stores a backward rule: its local derivatives.")
         self.set_caption("Each operation also stores its backward rule (local derivatives)")
         self.cards = VGroup()
         steps = {step.node: step for step in self.loss.backward_steps()}
         for n, value in enumerate(self.graph.operations()):
             if n > 0:
-                self.say(rule_sentence(value, steps[value], self.graph.names))
+                self.say(**rule_sentence(value, steps[value], self.graph.names))
             card = rule_card(value, steps[value], self.graph.names)
             self.cards.add(place_rule_card(card, self.graph, value, self.caption))
             self.play(Indicate(self.graph.op_node(value), color=OPERATION_COLOR),
@@ -374,7 +369,7 @@ class ComputationGraphScene(LectureScene):
             self.play(self.graph.forward_flow(value, run_time=1.0),
                       self.graph.pulse_value(value), run_time=1.2)
         self.wait()
-        self.say("All of it is kept: the backward pass will need it.")
+        self.say("All of it is kept, because the backward pass will need it.")
         self.set_caption("The graph, its values and rules are saved for the backward pass")
         self.play(FlashAround(self.graph, color=GREY_A), run_time=TRANSFORM_TIME)
         self.wait(2)
@@ -429,11 +424,10 @@ class ParametersVsActivationsScene(LectureScene):
             FadeIn(self.act_header, shift=0.6 * LEFT),
             run_time=TRANSFORM_TIME,
         )
-        self.wait(0.5)
 
     def show_parameters(self):
         # Left: the model's real W1, b1, W2, b2 (biases start at zero).
-        self.say("Parameters are the weights and biases.")
+        self.say("Parameters: the weights and biases it learns.")
         a = self.numbers
         self.param_matrices = {name: ValueMatrix(a[key], PARAMETER_COLOR) for name, key in
                                (("W_1", "W1"), ("b_1", "b1"), ("W_2", "W2"), ("b_2", "b2"))}
@@ -451,7 +445,7 @@ class ParametersVsActivationsScene(LectureScene):
 
     def show_activations(self):
         # Right: an empty cache, to be filled by the forward pass.
-        self.say("Activations are computed from one input.")
+        self.say("Activations: what it computes for one input.")
         self.cache = cache_panels.activation_cache()
         self.act_notes = cache_panels.notes(
             ["Computed during forward pass", "Saved for backward pass",
@@ -464,24 +458,24 @@ class ParametersVsActivationsScene(LectureScene):
 
     def run_forward_pass(self):
         # The input runs through the network; each activation drops into the cache.
-        self.say("Forward: x enters and is cached.")
+        self.say("Forward: x enters, and is cached.")
         self.pipeline = cache_panels.fc_pipeline()
         self.set_caption("Forward pass: the input x enters, and FC\u2081 keeps a copy",
                          FadeIn(self.pipeline),
                          Indicate(self.act_notes[0], color=ACTIVATION_COLOR), run_time=1.0)
         a, p = self.numbers, self.param_matrices
         self.cached = {}
-        for name, values, color, stage, caption, narration in (
-            ("x", a["x"], INPUT_COLOR, 0, None, None),
+        for name, values, color, stage, caption, narration, numbers in (
+            ("x", a["x"], INPUT_COLOR, 0, None, None, {}),
             ("h_1", a["z1"], ACTIVATION_COLOR, 1,
              "FC\u2081: h\u2081 = W\u2081x + b\u2081, kept for ReLU's backward",
-             "FC1 computes h1, cached too."),
+             "FC1 computes h1; it is cached too.", {}),
             ("a_1", a["h1"], ACTIVATION_COLOR, 2,
              "ReLU: a\u2081 = max(0, h\u2081), the input FC\u2082 will need",
-             "ReLU gives a1: FC2's input."),
+             "ReLU gives a1, the input of FC2.", {}),
             ("h_2", a["out"], ACTIVATION_COLOR, 3,
              "FC\u2082: h\u2082 = W\u2082a\u2081 + b\u2082, the output, kept for the loss",
-             f"FC2 outputs h2 = {format_number(self.net.out.data)}."),
+             "The output, h2, is {h2}.", {"h2": self.net.out.data}),
         ):
             item = ValueMatrix(values, color).labelled(name, side=UP, buff=0.1)
             self.cached[name] = item
@@ -489,13 +483,13 @@ class ParametersVsActivationsScene(LectureScene):
             if stage == 0:
                 self.play(store, Indicate(self.act_notes[1], color=ACTIVATION_COLOR))
                 continue
-            self.say(narration)
+            self.say(narration, **numbers)
             self.set_caption(caption, self.pipeline.flow(stage - 1))
             used = {1: ("W_1", "b_1"), 3: ("W_2", "b_2")}.get(stage, ())
             self.play(store, self.pipeline.flow(stage, run_time=1.2),
                       *(FlashAround(p[m], color=PARAMETER_COLOR, run_time=1.2) for m in used))
         # The loss, from mse in src/models.py.
-        self.say(f"The loss is L = {format_number(self.loss.data)}.")
+        self.say("The loss is {L}.", L=self.loss.data)
         self.loss_row = cache_panels.mse_row(self.net.out.data, self.target, self.loss.data)
         self.set_caption(self.loss_row, self.pipeline.flow(4, run_time=0.8),
                          FlashAround(self.pipeline.stages[5], color=LOSS_COLOR, run_time=1.4),
@@ -504,13 +498,12 @@ class ParametersVsActivationsScene(LectureScene):
 
     def run_backward_pass(self):
         # loss.backward(): the gradients need the values the forward pass left behind.
-        self.say("Backward: the gradients need the cache.")
+        self.say("Backward, the gradients draw on that cache.")
         self.set_caption("loss.backward(): gradients flow back, and need what was cached")
         self.play(self.pipeline.flow_all_back(run_time=1.6),
                   Indicate(self.param_notes[2], color=PARAMETER_COLOR, run_time=1.6))
         self.play(Indicate(self.act_notes[2], color=ACTIVATION_COLOR),
                   FlashAround(self.cache, color=ACTIVATION_COLOR), run_time=1.2)
-        self.wait(0.3)
 
     def show_weight_gradient_formula(self):
         # Why: for h = Wx + b, the weight gradient needs the layer's input x.
@@ -523,18 +516,19 @@ class ParametersVsActivationsScene(LectureScene):
         linear, rule = self.formulas
         self.x_t = rule[-1]
         self.play(FadeIn(linear, shift=0.2 * UP), Write(rule), run_time=TRANSFORM_TIME)
-        self.say("dL/dW needs the input x, so x is saved.")
+        self.say("dL/dW needs the layer's input x, so x is saved.",
+                 "The weight gradient needs the layer's input x, so x is saved.")
         self.set_caption(math_label(r"x^T \text{ is the INPUT to this layer --- we MUST save it!}",
                                     YELLOW),
                          FlashAround(self.x_t, color=YELLOW), run_time=1.0)
         # the saved values: exactly what these formulas will ask for
         self.play(*(FlashAround(item, color=YELLOW) for item in self.cached.values()),
                   run_time=1.2)
-        self.wait(0.6)
+        self.wait(0.2)
 
     def multiply_entry_by_entry(self):
         # Layer 2 with its real numbers: upstream gradient times the saved a1, as a row.
-        self.say("In layer 2, that input is the cached a1.")
+        self.say("In the output layer, that input is the cached a1.")
         a = self.numbers
         self.layer2_rule = cache_panels.layer_rule(2)
         self.numbers_row = row = cache_panels.OuterProduct(
@@ -549,8 +543,7 @@ class ParametersVsActivationsScene(LectureScene):
                   *row.reveal_saved(self.cached["a_1"].matrix), run_time=TRANSFORM_TIME)
         self.play(FadeIn(row.equals), FadeIn(row.product), run_time=FADE_TIME)
         g, saved, grads = a["dL/dout"][0, 0], a["h1"][:, 0], a["dL/dW2"][0]
-        self.say(f"Entry by entry: {format_number(g)} times {format_number(saved[0])} gives"
-                 f" {format_number(grads[0])}, and so on.")
+        self.say("Entry by entry: the upstream gradient times each saved value.")
         boxes = None
         for j in range(row.product.n_cols):
             new_boxes = cache_panels.entry_boxes(row.upstream.entry(0), row.saved.entry(0, j))
@@ -563,7 +556,7 @@ class ParametersVsActivationsScene(LectureScene):
 
     def compare_with_engine(self):
         # The engine never built a matrix: it computed each w.grad as a scalar. Same numbers.
-        self.say("The engine's w.grad agrees.")
+        self.say("The engine's own gradients agree.")
         self.engine_row = cache_panels.engine_gradient_row(
             self.numbers["dL/dW2"], r"W_2.\text{grad}", under=self.product)
         name, self.engine_grad, check = self.engine_row
@@ -578,7 +571,8 @@ class ParametersVsActivationsScene(LectureScene):
 
     def take_the_cache_away(self):
         # Without the saved a1 there is nothing to multiply: dL/dW2 cannot be formed.
-        self.say("Without a1 cached, dL/dW2 is lost.")
+        self.say("Without a1 cached, dL/dW2 is lost.",
+                 "Without a one in the cache, this gradient cannot be formed.")
         saved = self.cached["a_1"]
         saved.save_state()
         self.engine_row.save_state()
@@ -592,7 +586,7 @@ class ParametersVsActivationsScene(LectureScene):
         self.play(*(entry.animate.set_opacity(0) for entry in entries),
                   FadeIn(row_marks, scale=1.4), FadeIn(product_marks, scale=1.4),
                   self.engine_row.animate.set_opacity(0.15), run_time=TRANSFORM_TIME)
-        self.wait(1.0)
+        self.wait(0.6)
         # Put it back: with the cache, the gradient can be formed again.
         self.say("Keep a1, and it is back.")
         self.set_caption(
@@ -606,7 +600,7 @@ class ParametersVsActivationsScene(LectureScene):
 
     def layer_one_outer_product(self):
         # Layer 1 the same way: a full outer product, its input x taken from the cache.
-        self.say("Layer 1 works the same, with x cached.")
+        self.say("The first layer works the same way, with the cached x.")
         a = self.numbers
         rule = cache_panels.layer_rule(1)
         self.engine_claim = cache_panels.engine_claim(r"W_1.\text{grad}")
@@ -631,8 +625,8 @@ class ParametersVsActivationsScene(LectureScene):
                                 for j in range(row.product.n_cols)), lag_ratio=0.2), run_time=1.2)
         i, j = self.net.largest_entry("dL/dW1")
         g, x, grad = a["dL/dz1"][i, 0], a["x"][j, 0], a["dL/dW1"][i, j]
-        self.say(f"For example, {format_number(g)} times {format_number(x)}"
-                 f" gives {format_number(grad)}.")
+        self.say("For example, {dL_dh1_i} times {x_j} gives {dL_dW1_ij}.",
+                 dL_dh1_i=g, x_j=x, dL_dW1_ij=grad)
         boxes = cache_panels.entry_boxes(row.upstream.entry(i), row.saved.entry(0, j),
                                          row.product.entry(i, j))
         self.set_caption(cache_panels.entry_caption(1, i, j, g, x, grad), ShowCreation(boxes))
@@ -642,7 +636,7 @@ class ParametersVsActivationsScene(LectureScene):
 
     def close_on_the_cache(self):
         # The point: every layer's input stays in the cache until backward is done.
-        self.say("Layer inputs stay cached until backward.")
+        self.say("Every layer's input stays cached until backward is done.")
         self.set_caption("So the forward pass keeps every layer's input until backward is done",
                          *(FlashAround(item, color=ACTIVATION_COLOR, run_time=1.5)
                            for item in self.cached.values()), run_time=None)
@@ -678,7 +672,7 @@ class GradientPropagationScene(LectureScene):
 
     def show_network(self):
         # The network, forward: x -> Layer 1 -> h1 -> Layer 2 -> out -> L.
-        self.say("A two-layer network runs forward, saving every value.")
+        self.say("A small network runs forward and saves every value.")
         self.title = self.heading("Gradient Propagation: Parameters and Inputs")
         self.pipeline = layer_panels.two_layer_pipeline(self.title)
         self.play(Write(self.title), run_time=TRANSFORM_TIME)
@@ -686,7 +680,7 @@ class GradientPropagationScene(LectureScene):
                          run_time=TRANSFORM_TIME)
         self.play(self.pipeline.flow_all(run_time=2.0))
         loss = self.net.loss.data
-        self.say(f"The loss is L = {format_number(loss)}.")
+        self.say("The loss is {L}.", L=loss)
         self.set_caption(layer_panels.loss_caption(loss))
         self.wait()
 
@@ -699,8 +693,8 @@ class GradientPropagationScene(LectureScene):
         self.set_caption("Backward starts at the loss: how does L change with out?",
                          self.pipeline.flow_back(Stage.LOSS - 1), run_time=1.0)
         self.play(FadeIn(VGroup(header.note, lines[0])), run_time=FADE_TIME)
-        self.say(f"With out = {format_number(a['out'][0, 0])}, y = {format_number(self.target)}:"
-                 f" dL/dout = {format_number(a['dL/dout'][0, 0])}.")
+        self.say("Output {out}, target {target}: the gradient at the output is {dL_dout}.",
+                 out=a["out"][0, 0], target=self.target, dL_dout=a["dL/dout"][0, 0])
         numbers = [p for p in lines[1][1] if p is not header.out_number]
         self.play(FadeIn(VGroup(lines[1][0], *numbers)),
                   layer_panels.bring(self.pipeline.stages[Stage.OUT], header.out_number),
@@ -714,14 +708,16 @@ class GradientPropagationScene(LectureScene):
         self.rows = weight_grad, input_grad = layer_panels.layer_gradients(
             self.numbers, 2, "dL/dout", r"\mathrm{out}", "h1", "h_1", ACTIVATION_COLOR,
             "propagated backward")
-        self.say("Layer 2 makes two gradients. For W2: upstream times the saved h1.")
+        self.say("The output layer makes two gradients. First, for its weights:"
+                 " the upstream gradient times the saved h1.")
         self.play(self.pipeline.flow_back(Stage.OUT - 1),
                   FlashAround(self.pipeline.box(Stage.LAYER2), color=WHITE), run_time=1.0)
         self.fork = layer_panels.fork(self.header.result, self.rows)
         self.derive(weight_grad, self.fork[0], self.header.result,
                     self.pipeline.stages[Stage.H1],
                     "Layer 2, gradient 1 of 2: for W2, the upstream times the saved h1 (for b2: the upstream)")
-        self.say("Second, for its input h1: W2 transposed times the upstream.")
+        self.say("Second, for its input h1: the weights, transposed, times the upstream"
+                 " gradient.")
         self.derive(input_grad, self.fork[1], self.pipeline.stages[Stage.LAYER2],
                     self.header.result,
                     "Layer 2, gradient 2 of 2: for its input, the weights (transposed) times the upstream",
@@ -733,7 +729,7 @@ class GradientPropagationScene(LectureScene):
         header = layer_panels.relu_gate_header(self.numbers)
         leaving = VGroup(self.header, self.fork, self.rows[0],
                          input_grad.without(input_grad.name, input_grad.result))
-        self.say("dL/dh1 travels back to layer 1.")
+        self.say("That input gradient travels back to the first layer.")
         self.set_caption(
             "The input gradient travels back: it is the upstream gradient of Layer 1",
             FadeOut(leaving), run_time=FADE_TIME)
@@ -752,8 +748,8 @@ class GradientPropagationScene(LectureScene):
         header = self.header
         first, second, third = header.lines
         active = sum(1 for local in self.net.relu_locals if local > 0)
-        self.say(f"ReLU passes it only through active units:"
-                 f" {active} of {len(self.net.relu_locals)}.")
+        self.say("ReLU lets it through only where a unit was active: {active} of {units}.",
+                 active=active, units=len(self.net.relu_locals))
         self.set_caption(
             layer_panels.relu_caption(),
             FadeIn(VGroup(header.note, *(p for p in first if p is not header.arriving_name))))
@@ -769,7 +765,8 @@ class GradientPropagationScene(LectureScene):
         self.rows = weight_grad, input_grad = layer_panels.layer_gradients(
             self.numbers, 1, "dL/dz1", "z_1", "x", "x", INPUT_COLOR, "could be propagated further")
         self.fork = layer_panels.fork(self.header.result, self.rows)
-        self.say("Layer 1 does the same. For W1, upstream times the saved x.")
+        self.say("The first layer does the same. For its weights:"
+                 " the upstream gradient times the saved x.")
         self.play(FlashAround(self.pipeline.box(Stage.LAYER1), color=WHITE), run_time=1.0)
         self.derive(weight_grad, self.fork[0], self.header.result, self.pipeline.stages[Stage.X],
                     "Layer 1 does the same. Gradient 1 of 2: for W1, the upstream times the saved x (b1: the upstream)")
@@ -792,7 +789,7 @@ class GradientPropagationScene(LectureScene):
                               lag_ratio=0.5, run_time=2.0))
         self.insight = layer_panels.key_insight(self.summary.get_bottom()[1],
                                                 self.caption.get_top()[1])
-        self.say("Two gradients per layer: one updates it, one goes back.")
+        self.say("Two gradients per layer: one updates its weights, one flows back.")
         self.play(FadeIn(self.insight, shift=0.2 * UP), run_time=TRANSFORM_TIME)
         self.wait(2.5)
 
@@ -834,7 +831,7 @@ class BackwardPassScene(LectureScene):
 
     def show_graph_and_code(self):
         # Start where the forward pass left us: the graph with its values.
-        self.say("The forward pass's graph, and its code.")
+        self.say("Here is the forward pass's graph, and its code.")
         self.title = self.heading("Backward Pass: Computing Gradients")
         self.graph.next_to(self.title, DOWN, buff=0.15)
         names = self.graph.names
@@ -848,7 +845,7 @@ class BackwardPassScene(LectureScene):
 
     def show_reverse_order(self):
         # Backward visits nodes in reverse topological order: L first.
-        self.say("Backward visits the nodes in reverse topological order.")
+        self.say("Backward visits the nodes in reverse topological order, from L to the leaves.")
         badges = order_badges(self.graph, self.steps)
         self.set_caption("Visit nodes in reverse topological order")
         self.play(LaggedStartMap(FadeIn, badges, lag_ratio=0.35, scale=1.5), run_time=2.0)
@@ -857,9 +854,8 @@ class BackwardPassScene(LectureScene):
 
     def seed_the_output(self):
         # dL/dL = 1: the seed of every chain-rule product.
-        name = self.graph.names[self.loss]
-        root = tex_name(name)
-        self.say(f"It starts at {name}: d{name}/d{name} = {format_number(self.steps[0].upstream)}.")
+        root = tex_name(self.graph.names[self.loss])
+        self.say(**seed_sentence(self.loss, self.graph.names))
         self.set_caption(math_label(rf"\frac{{\partial {root}}}{{\partial {root}}} = 1"),
                          self.code.highlight(0))
         self.play(seed_gradient(self.graph), self.code.annotate(0, 1.0), run_time=1.0)
@@ -867,8 +863,9 @@ class BackwardPassScene(LectureScene):
 
     def propagate_gradients(self):
         # One chain-rule product per code line: upstream x local, landing as a grad.
-        for line, step, c, contribution in code_line_products(self.code_lines, self.steps):
-            self.say(step_sentence(step, contribution, self.graph.names))
+        for n, (line, step, c, contribution) in enumerate(
+                code_line_products(self.code_lines, self.steps)):
+            self.say(**step_sentence(step, contribution, self.graph.names, self.loss, first=n == 0))
             self.set_caption(chain_rule_caption(self.graph, step, c), self.code.highlight(line))
             flow = GradientFlow(self.graph, step.node, c, contribution)
             self.play(flow, self.code.annotate(line, flow.total))
@@ -877,7 +874,7 @@ class BackwardPassScene(LectureScene):
     def flash_parameter_gradients(self):
         # The point of it all: the parameters' gradients, ready for SGD.
         params, lead = self.leaves[1:], "Parameter gradients, ready for the update"
-        self.say(gradients_sentence(self.graph, params, lead))
+        self.say(**gradients_sentence(self.graph, params, lead))
         self.set_caption(gradients_caption(self.graph, params, lead), self.code.highlight(None))
         self.play(*(FlashAround(self.graph.node(p).grad_label, color=GRADIENT_COLOR)
                     for p in params), run_time=1.5)
@@ -888,7 +885,7 @@ class BackwardPassScene(LectureScene):
 
     def show_accumulation(self):
         # A value used twice receives two gradients, and they add up.
-        self.say("Now x feeds two places.")
+        self.say("What if x feeds two places?")
         f, (x, w) = shared_input(self.x, self.w)
         graph = shared_input_graph(f, [w])
         title = title_text("When a value feeds two places, gradients add up")
@@ -902,7 +899,7 @@ class BackwardPassScene(LectureScene):
             for index, contribution in enumerate(step.contributions):
                 self.play(GradientFlow(graph, step.node, index, contribution, run_time=1.2))
         parts, total = sum_parts(f, x), graph.drawn_gradients[x]
-        self.say(sum_sentence(parts, total))
+        self.say(**sum_sentence(f, x, graph.names, total))
         self.set_caption(sum_caption(graph, x, parts, total))
         self.play(FlashAround(graph.node(x).grad_label, color=GRADIENT_COLOR), run_time=1.2)
         self.wait(2)
@@ -959,7 +956,8 @@ class MLPAutogradScene(LectureScene):
 
     def show_title_and_panels(self):
         # The setting: the data, the untrained network, and the run we will watch.
-        self.say(f"Autograd at work: an MLP learns to classify {len(self.run.X)} points.")
+        self.say("Autograd at work: an MLP learns to classify {points} points.",
+                 points=len(self.run.X))
         self.title = self.heading("Autograd in Action: Training an MLP")
         self.subtitle = run_subtitle(self.run, self.title)
         self.play(Write(self.title), FadeIn(self.subtitle), run_time=TRANSFORM_TIME)
@@ -974,8 +972,9 @@ class MLPAutogradScene(LectureScene):
         run, diagram = self.run, self.diagram
         point = run.point_pass(step, index)
         ring = self.board.plot.highlight(index)
-        self.say(f"Step {step}: all points run forward. Watch one." if n == 0
-                 else f"Step {step}: forward again, with another point.")
+        self.say("Step {step}: every point runs forward through the network. We follow one."
+                 if n == 0 else "Step {step}: every point runs forward again. We follow another.",
+                 step=step)
         self.set_caption(f"Step {step}, forward pass: all {len(run.X)} points go"
                          " through the network \u2014 here is one of them",
                          ShowCreation(ring), Flash(ring.get_center(), color=YELLOW),
@@ -998,9 +997,8 @@ class MLPAutogradScene(LectureScene):
             self.play(diagram.forward_flow(2), diagram.restyled(neurons={2: acts[2]}),
                       FadeIn(score), FadeIn(saved), run_time=0.8)
         self.forward_rows = self.board.forward_rows(point)
-        loss = format_number(run.loss_at(step))
-        self.say(f"Its loss term joins the mean: L = {loss}." if n == 0
-                 else f"The loss is now L = {loss}.")
+        self.say("Its loss joins the mean over all points: L is {loss}." if n == 0
+                 else "The mean loss is now {loss}.", loss=run.loss_at(step))
         self.play(LaggedStart(*(FadeIn(row, shift=0.1 * UP) for row in self.forward_rows),
                               lag_ratio=0.5), run_time=1.5 * fast)
         self.play(FlashAround(self.forward_rows[-1][-1], color=LOSS_COLOR),
@@ -1013,8 +1011,8 @@ class MLPAutogradScene(LectureScene):
     def backward_pass(self, n: int, step: int):
         # Backward: L.backward() fills every parameter's .grad, last layer first.
         fast = 1.0 if n == 0 else 0.7
-        self.say("Backward: L.backward() fills every parameter's gradient." if n == 0
-                 else "Backward fills every gradient again.")
+        self.say("Then backward: autograd fills in every parameter's gradient." if n == 0
+                 else "Backward fills in every gradient again.")
         panels = self.board.gradient_panels(step, zero=True)  # after zero_grad(): every .grad is 0
         self.set_caption("Backward pass: L.backward() fills every parameter's .grad"
                          " (edges now show the gradients)",
@@ -1039,8 +1037,8 @@ class MLPAutogradScene(LectureScene):
     def update_parameters(self, n: int, step: int):
         # Update: w <- w - eta * dL/dw for every weight; the boundary moves.
         fast = 1.0 if n == 0 else 0.7
-        self.say("Update: weights move against the gradient." if n == 0
-                 else "Update: weights and boundary move again.")
+        self.say("Then each weight takes a small step against its gradient." if n == 0
+                 else "Each weight steps again, and the boundary moves.")
         label = self.run.largest_gradient_weight(step)
         marker, flash = self.board.weight_marks(label, self.grad_shown)
         self.set_caption("Update (SGD): every weight steps against its gradient"
@@ -1053,7 +1051,7 @@ class MLPAutogradScene(LectureScene):
         self.wait(0.8 * fast)
         new_step = step + 1
         if n == 0:
-            self.say(f"The boundary moves: step {new_step}.")
+            self.say("The boundary moves: this is step {next_step}.", next_step=new_step)
         self.set_caption(f"All {len(self.run.labels)} parameters updated: the model and"
                          f" boundary of step {new_step}",
                          FadeOut(flash), FadeOut(self.point_parts), FadeOut(self.saved),
@@ -1069,7 +1067,8 @@ class MLPAutogradScene(LectureScene):
         run = self.run
         start = self.shown_steps[-1] + 1
         self.curves = self.board.training_curves(start)
-        self.say(f"Forward, backward, update: {run.steps - start} more times.")
+        self.say("Forward, backward, update: {remaining} more times.",
+                 remaining=run.steps - start)
         self.set_caption(f"Forward, backward, update \u2014 {run.steps - start}"
                          " more times (each drawn state is a real step)",
                          *self.leftovers_out(), FadeIn(self.curves), run_time=FADE_TIME)
@@ -1077,8 +1076,9 @@ class MLPAutogradScene(LectureScene):
         previous = start
         for n, k in enumerate(stops):
             if n == len(stops) // 2 and n > 0:
-                trend = "falls" if run.loss_at(run.steps) < run.loss_at(start) else "rises"
-                self.say(f"The loss {trend} and the boundary bends around the moons.")
+                self.say("The loss falls, and the boundary bends around the moons."
+                         if run.loss_at(run.steps) < run.loss_at(start)
+                         else "The loss rises, and the boundary moves.")
             seconds = 0.9 + 1.4 * ((k - previous) / run.steps) ** 0.5
             self.play(self.curves.trace(previous, k, self.board.status, run_time=seconds),
                       self.board.boundary_change(k, run_time=seconds),
@@ -1090,7 +1090,8 @@ class MLPAutogradScene(LectureScene):
         # The learned boundary, its accuracy, and the moral.
         final = self.run.steps
         self.final_result = self.board.learned_result(final)
-        self.say(f"After {final} steps: {self.final_result[1].number:.0f}% of points correct.")
+        self.say("After {steps} steps, {accuracy}% of the points are classified correctly.",
+                 steps=final, accuracy=self.final_result[1].number)
         self.set_caption(text_label("Autograd enables efficient training by automatically"
                                     " computing all gradients", WHITE, font_size=30),
                          FadeIn(self.final_result, shift=0.1 * UP),
@@ -1158,7 +1159,7 @@ class SummaryScene(LectureScene):
             self.play(FadeIn(row, shift=0.3 * RIGHT), run_time=FADE_TIME)
             self.wait(1.3)
         self.mark_poster()
-        self.wait(0.6)
+        self.wait(0.2)
 
     def assemble_network(self):
         # The whole story on one small network.
@@ -1177,7 +1178,7 @@ class SummaryScene(LectureScene):
         # Values flow forward (neurons light up), gradients flow back (edges recolour).
         inputs, hidden, output = ([v.data for v in layer] for layer in self.model.activations)
         diagram = self.diagram
-        self.say(f"Forward: values flow in; L = {format_number(self.loss.data)}.")
+        self.say("Forward: values flow in, and the loss is {L}.", L=self.loss.data)
         self.play(GrowArrow(diagram.forward_arrow), FadeIn(diagram.forward_words),
                   run_time=FADE_TIME)
         self.play(self.net.full_forward_flow(run_time=1.4),
@@ -1195,4 +1196,4 @@ class SummaryScene(LectureScene):
         words = closing_words("This is how PyTorch's autograd works!")
         self.play(Write(words), run_time=TRANSFORM_TIME)
         self.play(FlashAround(words, color=YELLOW), run_time=1.2)
-        self.wait(2)
+        self.wait(1)

@@ -1,27 +1,22 @@
 """spoken_form: every beat the lecture says reaches the voice as plain words.
 
-The beats are gathered from the code itself: every `self.say(...)` call in
-the scene file and in the explainer is read with `ast` and its f-strings are
-rendered with plausible engine output (numbers through the real
-`format_number`, node names, expressions); the sentences that graph_beats
-builds are produced for real, from the engine, for several expressions. A
-`say` call of a shape this file cannot render fails
-`test_every_say_call_is_gathered`, so a new beat cannot slip past.
+The table and its pronunciations are checked on examples (and the
+pronunciations with Piper's own phonemizer). The beats themselves come from
+real runs: every beat of every scene, with its default inputs and with other
+inputs, and of the explainer on several expressions, as the voice read it;
+graph_beats' sentences are also produced for more expressions. No symbol
+reaches the voice, nothing is dropped untranslated, and every number a beat
+names is heard in words.
 """
 from __future__ import annotations
 
-import ast
 import re
-from pathlib import Path
 
 import pytest
 
 from src.lesson.graph_text import format_number, graph_names
 from src.narration.spoken import (SAY, integer_words, number_words, spoken_form, unspeakable,
                                   untranslated)
-
-ROOT = Path(__file__).resolve().parent.parent
-BEAT_FILES = [ROOT / "01_autograd_visualization.py", ROOT / "src/rendering/explainer.py"]
 
 # --------------------------------------------------------------------------
 # The brief's examples
@@ -179,260 +174,203 @@ def test_notation_phonemes(phonemes):
 
 
 # --------------------------------------------------------------------------
-# Every beat the lecture says
+# Every beat the lecture says, as it was said
 # --------------------------------------------------------------------------
+#
+# The beats come from real runs: the seven scenes with their default inputs
+# and with other inputs (the in-process runs the scene tests share, see
+# tests/scene_checks.scene_run), the explainer on several expressions, and
+# graph_beats' sentences on more expressions than are worth a run. Each beat
+# is {"text": caption, "spoken": what the voice read, "numbers": {...}}.
 
-NUMBERS = [format_number(x) for x in (0.617, -1.5, 6.25, 1e-05, -123456.0, 120.0, 0.0,
-                                       -0.765, 7.5, 2.0, 3.0, -10.0, 0.0736, 2.5e-07)]
-NAMES = ["x", "t1", "h2", "L", "W2", "a1", "y", "out", "b", "w", "t3"]
-EXPRESSIONS = ["tanh(x*w + b)", "x*x + x", "relu(a*b) - c", "sigmoid(x) / y", "x**3 - 2*x",
-               "exp(-x) ** 2", "log(x) + sin(y) * cos(y)"]
-COUNTS = ["0", "1", "2", "3", "100", "117", "120"]
-# Calls whose sentences come from graph_beats: produced for real below.
-FROM_GRAPH_BEATS = {"operation_sentence", "rule_sentence", "step_sentence"}
-VARIANTS = 14
-
-
-def _sample(source: str, k: int) -> str:
-    """A plausible value for an f-string field or a non-literal part."""
-    if "format_number" in source or source in ("loss", "added"):
-        pool = NUMBERS
-    elif "percent" in source:
-        pool = ["95", "100", "87"]
-    elif source == "trend":
-        pool = ["falls", "rises"]
-    elif "expression.text" in source:
-        pool = EXPRESSIONS
-    elif "name" in source or "root" in source or source in ("order",):
-        pool = NAMES
-    elif any(w in source for w in ("len(", "step", "final", "active", "start")):
-        pool = COUNTS
-    else:
-        raise KeyError(f"no sample for f-string field {{{source}}}: add one to _sample")
-    return pool[k % len(pool)]
-
-
-def _is_text(node) -> bool:
-    """Does this expression build a string (rather than compute a number)?"""
-    return any(isinstance(n, ast.JoinedStr) or isinstance(n, ast.Constant)
-               and isinstance(n.value, str) for n in ast.walk(node))
-
-
-class _Renderer:
-    """Renders the argument of a say() call with plausible values."""
-
-    def __init__(self, function: ast.AST, classdef: ast.ClassDef | None):
-        self.function, self.classdef = function, classdef
-
-    def render(self, node, k):
-        if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            return node.value
-        if isinstance(node, ast.JoinedStr):
-            parts = []
-            for i, part in enumerate(node.values):
-                if isinstance(part, ast.Constant):
-                    parts.append(part.value)
-                elif isinstance(part.value, (ast.IfExp, ast.JoinedStr, ast.Name)):
-                    parts.append(self.render(part.value, k + i))
-                else:
-                    parts.append(_sample(ast.unparse(part.value), k + i))
-            return "".join(parts)
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-            return self.render(node.left, k) + self.render(node.right, k)
-        if isinstance(node, ast.IfExp):
-            return self.render(node.body if k % 2 == 0 else node.orelse, k // 2)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr == "join" and isinstance(node.func.value, ast.Constant):
-                separator, items = node.func.value.value, node.args[0]
-                if isinstance(items, (ast.GeneratorExp, ast.ListComp)):
-                    return separator.join(self.render(items.elt, k + j) for j in range(3))
-                return separator.join(_sample(ast.unparse(items), k + j) for j in range(4))
-            if node.func.attr == "get" and ast.unparse(node.func.value) == "self.SPOKEN":
-                values = self._class_dict("SPOKEN")
-                return values[k % len(values)]
-        if isinstance(node, ast.Name):
-            # Text bound to the name is rendered; a name bound to a computation
-            # (active = sum(...)) is sampled by its name.
-            options = [o for o in self._bindings(node.id) if _is_text(o)]
-            if options:
-                return self.render(options[k % len(options)], k // len(options))
-        return _sample(ast.unparse(node), k)
-
-    def _bindings(self, name):
-        """What `name` is bound to in the function: assignments whose value
-        this renderer can read, or the matching field of a loop over a list
-        of tuples (`for name, ..., narration in steps`)."""
-        found = []
-        for node in ast.walk(self.function):
-            if isinstance(node, ast.Assign) and any(
-                    isinstance(t, ast.Name) and t.id == name for t in node.targets):
-                if not (isinstance(node.value, ast.Call)
-                        and ast.unparse(node.value.func) in FROM_GRAPH_BEATS):
-                    found.append(node.value)
-            if isinstance(node, ast.For) and isinstance(node.target, ast.Tuple):
-                names = [getattr(t, "id", None) for t in node.target.elts]
-                if name in names and isinstance(node.iter, ast.Name):
-                    index = names.index(name)
-                    for rows in self._bindings(node.iter.id):
-                        for row in getattr(rows, "elts", []):
-                            item = row.elts[index]
-                            if not (isinstance(item, ast.Constant) and item.value is None):
-                                found.append(item)
-        return [f for f in found if not isinstance(f, ast.List)] or \
-            [f for f in found if isinstance(f, ast.List)]
-
-    def _class_dict(self, attribute):
-        for node in self.classdef.body:
-            if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == attribute:
-                return [v.value for v in node.value.values]
-        raise KeyError(attribute)
-
-
-def _say_calls():
-    """(file, line, renderer or None, argument) of every self.say(...) call."""
-    for path in BEAT_FILES:
-        tree = ast.parse(path.read_text())
-        for classdef in [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]:
-            for function in [n for n in classdef.body if isinstance(n, ast.FunctionDef)]:
-                for node in ast.walk(function):
-                    if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
-                            and node.func.attr == "say"
-                            and ast.unparse(node.func.value) == "self"):
-                        yield path.name, node.lineno, _Renderer(function, classdef), node.args[0]
-
-
-def _graph_beat_call(argument) -> bool:
-    call = argument if isinstance(argument, ast.Call) else None
-    name = call and ast.unparse(call.func).removeprefix("self.")
-    return name in FROM_GRAPH_BEATS
-
-
-def literal_beats() -> list[str]:
-    beats = []
-    for _, _, renderer, argument in _say_calls():
-        if not _graph_beat_call(argument):
-            beats += [renderer.render(argument, k) for k in range(VARIANTS)]
-    return sorted(set(beats))
-
-
-def test_every_say_call_is_gathered():
-    calls = list(_say_calls())
-    assert len(calls) > 60
-    for name, line, renderer, argument in calls:
-        if _graph_beat_call(argument):
-            continue
-        rendered = {renderer.render(argument, k) for k in range(VARIANTS)}
-        assert all(isinstance(r, str) and r.strip() for r in rendered), (name, line)
-
-
-def graph_beat_sentences() -> list[str]:
-    """graph_beats' sentences for real, from the engine, on the lecture's
-    graph and on several explainer expressions (manimlib is imported)."""
-    from src.autograd import Value
-    from src.lesson.expression import explain
-    from src.visualization.graph_beats import operation_sentence, rule_sentence, step_sentence
-
-    roots = []
-    for x, w, b in ((2.0, -1.5, 0.5), (1.0, 3.0, -2.0), (0.001, 250.0, -0.25)):
-        xv, wv, bv = Value(x, "x"), Value(w, "w"), Value(b, "b")
-        roots.append((xv * wv + bv) ** 2)
-        roots[-1].label = "L"
-    for expression, values in [
-            ("tanh(x*w + b)", "x=2 w=-1.5 b=0.5"), ("x*x + x", "x=3"),
-            ("relu(a*b) - c", "a=2 b=-3 c=0.1"), ("sigmoid(x) / y", "x=0.5 y=4"),
-            ("x**3 - 2*x", "x=1e-3"), ("exp(-x) ** 2", "x=12"), ("log(x) + sin(y) * cos(y)",
-                                                                 "x=2.5 y=1"),
-            ("x ** y", "x=2 y=3"), ("-x / 7", "x=100000")]:
-        roots.append(explain(expression, values.split()).root)
-    sentences = []
-    for root in roots:
-        names = graph_names(root)
-        steps = root.backward_steps()
-        by_node = {step.node: step for step in steps}
-        for node in root.topological_order():
-            if not node.is_leaf:
-                sentences.append(operation_sentence(node, names))
-                sentences.append(rule_sentence(node, by_node[node], names))
-        for step in steps:
-            for contribution in step.contributions:
-                sentences.append(step_sentence(step, contribution, names))
-    return sentences
-
-
-CAPTION_LIKE = [
-    # on-screen captions of the scenes, as the lead may pass them to say()
-    "FC\u2081: h\u2081 = W\u2081x + b\u2081, kept for ReLU's backward",
-    "ReLU: a\u2081 = max(0, h\u2081), the input FC\u2082 will need",
-    "FC\u2082: h\u2082 = W\u2082a\u2081 + b\u2082, the output, kept for the loss",
-    "Keep a\u2081 in the cache, and the gradient is there again",
-    "loss.backward(): gradients flow back, and need what was cached",
-    "Forward, backward, update \u2014 117 more times (each drawn state is a real step)",
-    "dF/dx = dF/dg \u00b7 dg/dx on F = (x + 2)\u00b2, checked by central differences",
-    "L = (x\u00b7w + b)\u00b2 built node by node",
-    "\u2202L/\u2202W = \u2202L/\u2202h \u00b7 x\u1d40 entry by entry",
-    "a 2\u21923\u21921 network's parameters; W\u2082\u1d40 times the upstream",
-    "Each layer computes gradients for BOTH its parameters AND its input",
-    "Step 2, forward pass: all 100 points go through the MLP",
-    "SGD with \u03b7 = 1.0: w \u2190 w \u2212 \u03b7\u00b7\u2202L/\u2202w",
-    "\u03a3 of 100 loss terms \u2248 0.312, 95% correct",
+EXPLAINED = [  # (expression, values): run as scenes
+    ("tanh(x*w + b)", {"x": 2.0, "w": -1.5, "b": 0.5}),
+    ("x*x + x", {"x": 3.0}),                       # accumulation
+    ("x**3 - 2*x", {"x": 0.5}),                    # a power and a constant
+    ("sigmoid(x) / y", {"x": 0.5, "y": 4.0}),
+]
+SENTENCE_EXPRESSIONS = [  # graph_beats' sentences only, from the engine
+    ("relu(a*b) - c", "a=2 b=-3 c=0.1"), ("exp(-x) ** 2", "x=12"),
+    ("log(x) + sin(y) * cos(y)", "x=2.5 y=1"), ("x ** y", "x=2 y=3"), ("-x / 7", "x=100000"),
+    ("x*y + y*z + z*w", "x=0.5 y=-1.5 z=2 w=0.75"), ("x - x", "x=1e-3"),
 ]
 
 
+def explainer_beats() -> list:
+    from src.rendering.explainer import ExplainExpressionScene
+    from tests.manim_harness import run_scene
+
+    beats = []
+    for text, values in EXPLAINED:
+        holder = {}
+
+        class Probe(ExplainExpressionScene):
+            expression = text
+
+            def construct(self):
+                holder["scene"] = self
+                super().construct()
+
+        Probe.values = values
+        run_scene(Probe, copy=False)
+        beats += holder["scene"].narration()["beats"]
+    return beats
+
+
+def said(arguments: dict) -> dict:
+    """A beat as say() makes it from a sentence helper's arguments (the
+    numbers formatted as the scenes draw them)."""
+    arguments = dict(arguments)
+    text, spoken = arguments.pop("text"), arguments.pop("spoken")
+    words = {k: format_number(v) for k, v in arguments.items()}
+    caption = text.format(**words)
+    return {"text": caption, "spoken": spoken_form((spoken or text).format(**words)),
+            "numbers": arguments}
+
+
+def sentence_beats() -> list:
+    """graph_beats' sentences for every node and step of more expressions."""
+    from src.lesson.expression import explain
+    from src.visualization import graph_beats as gb
+
+    beats = []
+    for expression, values in SENTENCE_EXPRESSIONS:
+        root = explain(expression, values.split()).root
+        names = graph_names(root)
+        steps = root.backward_steps()
+        by_node = {step.node: step for step in steps}
+        beats.append(said(gb.leaves_sentence([v for v in names if v.is_leaf and v.label], names)))
+        for node in root.topological_order():
+            if not node.is_leaf:
+                beats.append(said(gb.operation_sentence(node, names)))
+                beats.append(said(gb.rule_sentence(node, by_node[node], names)))
+        beats.append(said(gb.result_sentence(root, names)))
+        beats.append(said(gb.seed_sentence(root, names)))
+        seen = {}
+        for step in steps:
+            for contribution in step.contributions:
+                target = contribution.input
+                if target in seen:
+                    beats.append(said(gb.accumulate_sentence(root, step, contribution,
+                                                             seen[target], names)))
+                else:
+                    beats.append(said(gb.step_sentence(step, contribution, names, root,
+                                                       first=not seen)))
+                seen[target] = seen.get(target, 0.0) + contribution.added
+    return beats
+
+
 @pytest.fixture(scope="module")
-def all_beats():
-    return literal_beats() + graph_beat_sentences() + CAPTION_LIKE
+def scene_beats():
+    from tests.test_scene_narration import SCENES, run_of
+    return [beat for name in SCENES for variant in ("lecture", "other")
+            for beat in run_of(name, variant)[1].narration()["beats"]]
+
+
+@pytest.fixture(scope="module")
+def all_beats(scene_beats):
+    return scene_beats + explainer_beats() + sentence_beats()
 
 
 def test_every_beat_is_speakable(all_beats):
-    assert len(all_beats) > 150
+    assert len(all_beats) > 300
     problems = {}
     for beat in all_beats:
-        spoken = spoken_form(beat)
-        if unspeakable(spoken) or untranslated(beat) or not spoken:
-            problems[beat] = (spoken, unspeakable(spoken), untranslated(beat))
+        bad, dropped = unspeakable(beat["spoken"]), untranslated(beat["text"])
+        if bad or dropped or not beat["spoken"].strip():
+            problems[beat["text"]] = (beat["spoken"], bad, dropped)
     assert problems == {}
 
 
 def test_no_digit_or_symbol_reaches_the_voice(all_beats):
     for beat in all_beats:
-        spoken = spoken_form(beat)
-        assert not re.search(r"[^A-Za-z\s.,;:?!'\-]", spoken), (beat, spoken)
+        assert not re.search(r"[^A-Za-z\s.,;:?!'\-]", beat["spoken"]), beat
 
 
 def test_spoken_form_is_idempotent(all_beats):
-    # speak() runs spoken_form on whatever it gets: a beat's own spoken
-    # wording (already plain words) must come through unchanged.
+    # speak() runs spoken_form on whatever it gets: what the voice read is
+    # already plain words and comes through unchanged.
     for beat in all_beats:
-        once = spoken_form(beat)
-        assert spoken_form(once) == once, beat
+        assert spoken_form(beat["spoken"]) == beat["spoken"], beat
 
 
-def test_numbers_survive_as_words(all_beats):
-    # Every number of a beat is said: as many number words come out as
-    # numbers went in (a dropped number would go unnoticed otherwise).
-    # (An exponent is said as a power instead: "x ** 2" is "x squared".)
-    number = re.compile(r"(?<![\w.^*])-?\d+(?:\.\d+)?(?:e[-+]?\d+)?(?![\w])")
+def test_every_named_number_is_heard(all_beats):
+    # Each number a beat names is in what the voice says, in words (a
+    # `spoken=` wording that dropped one would go unnoticed otherwise).
     for beat in all_beats:
-        for match in number.finditer(re.sub(r"(\*\*|\^)\s*\d+", "", beat)):
-            words = number_words(match.group().lstrip("-"))
-            assert words in spoken_form(beat), (beat, match.group(), spoken_form(beat))
+        for value in beat.get("numbers", {}).values():
+            text = format_number(value)
+            words = ("minus " if text.startswith("-") else "") + number_words(text.lstrip("-"))
+            assert words in beat["spoken"], (beat["text"], text, beat["spoken"])
+
+
+def test_scene_beats_name_every_number_they_show(scene_beats):
+    # Every number in a scene's caption is one of its named numbers (the
+    # explainer also shows the user's expression, constants and all).
+    number = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e-?\d+)?")
+    for beat in scene_beats:
+        named = {format_number(v) for v in beat.get("numbers", {}).values()}
+        assert set(number.findall(beat["text"])) <= named, beat
+
+
+# The beats the issue heard as wrong, as patterns no scene may say again.
+HEARD_WRONG = {
+    "code read out": r"\w+: upstream \S+ times local",
+    "a variable called out": r"\bout =|dL/dout",
+    "notation for the ear": r"F = f\(g\(x\)\), so",
+    "no verb": r"For W2: upstream times",
+    "code, not speech": r"L\.backward\(\) fills",
+    "a contradiction (issue 19)": r"forward again, with another point",
+}
+
+
+@pytest.mark.parametrize("why", list(HEARD_WRONG))
+def test_no_beat_sounds_wrong_again(scene_beats, why):
+    assert not [b["text"] for b in scene_beats if re.search(HEARD_WRONG[why], b["text"])]
+
+
+CAPTION_LIKE = [
+    # on-screen captions of the scenes, should they ever be said
+    "FC\u2081: h\u2081 = W\u2081x + b\u2081, kept for ReLU's backward",
+    "ReLU: a\u2081 = max(0, h\u2081), the input FC\u2082 will need",
+    "FC\u2082: h\u2082 = W\u2082a\u2081 + b\u2082, the output, kept for the loss",
+    "loss.backward(): gradients flow back, and need what was cached",
+    "Forward, backward, update \u2014 117 more times (each drawn state is a real step)",
+    "dF/dx = dF/dg \u00b7 dg/dx on F = (x + 2)\u00b2, checked by central differences",
+    "\u2202L/\u2202W = \u2202L/\u2202h \u00b7 x\u1d40 entry by entry",
+    "a 2\u21923\u21921 network's parameters; W\u2082\u1d40 times the upstream",
+    "Each layer computes gradients for BOTH its parameters AND its input",
+    "SGD with \u03b7 = 1.0: w \u2190 w \u2212 \u03b7\u00b7\u2202L/\u2202w",
+    "\u03a3 of 100 loss terms \u2248 0.312, 95% correct",
+]
+
+
+@pytest.mark.parametrize("caption", CAPTION_LIKE)
+def test_captions_could_be_said_too(caption):
+    assert untranslated(caption) == [] and unspeakable(spoken_form(caption)) == []
 
 
 def test_real_beats_read_well():
-    # A few beats as a student would hear them.
+    # A few of today's beats as a student hears them.
     cases = {
-        "Backward: L.backward() fills every parameter's gradient.":
-            "Backward: L dot backward fills every parameter's gradient.",
-        "F = f(g(x)), so dF/dx = dF/dg times dg/dx.":
-            "F equals f of g of x, so d F by d x equals d F by d g times d g by d x.",
-        "In layer 2, that input is the cached a1.":
-            "In layer two, that input is the cached eh one.",
-        "After 120 steps: 95% of points correct.":
-            "After one hundred twenty steps: ninety-five percent of points correct.",
-        "They add up: 3 + (-1.5) = 1.5.":
-            "They add up: three plus minus one point five equals one point five.",
-        "ReLU passes it only through active units: 2 of 3.":
-            "rayloo passes it only through active units: two of three.",
+        "When one function feeds another, their derivatives multiply.":
+            "When one function feeds another, their derivatives multiply.",
+        "Output 0.617, target 1: the gradient at the output is -0.765.":
+            "Output zero point six one seven, target one: the gradient at the output is"
+            " minus zero point seven six five.",
+        "Upstream times local. For h2: 1 times -5 gives -5.":
+            "Upstream times local. For h two: one times minus five gives minus five.",
+        "In the output layer, that input is the cached a1.":
+            "In the output layer, that input is the cached eh one.",
+        "After 120 steps, 99% of the points are classified correctly.":
+            "After one hundred twenty steps, ninety-nine percent of the points are"
+            " classified correctly.",
+        "They add up: 1 + (-1.5) = -0.5.":
+            "They add up: one plus minus one point five equals minus zero point five.",
+        "ReLU lets it through only where a unit was active: 3 of 3.":
+            "rayloo lets it through only where a unit was active: three of three.",
+        "Their product, -2.34, is x.grad.":
+            "Their product, minus two point three four, is x dot grad.",
     }
     for text, spoken in cases.items():
         assert spoken_form(text) == spoken

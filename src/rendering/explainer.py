@@ -38,12 +38,13 @@ from src.lesson.expression import (
     ExplainError, Explanation, explain, expression_tex, legibility_error,
     GRAPH_HEIGHT, GRAPH_WIDTH,
 )
-from src.lesson.graph_text import backward_code, format_number, tex_name, tex_number
+from src.lesson.graph_text import backward_code, tex_name, tex_number
 from src.visualization.code_panel import CodePanel
 from src.visualization.graph import ComputationGraph, GradientFlow, seed_gradient
 from src.visualization.graph_beats import (
-    chain_rule_caption, code_line_products, operation_equation, operation_sentence, rule_card,
-    rule_sentence, step_sentence,
+    accumulate_sentence, chain_rule_caption, code_line_products, expression_sentence,
+    leaves_sentence, operation_equation, operation_sentence, result_sentence, rule_card,
+    rule_sentence, seed_sentence, step_sentence,
 )
 from src.rendering.scene import LectureScene
 from src.visualization.style import (
@@ -221,8 +222,8 @@ class ExplainExpressionScene(LectureScene):
 
     def show_expression(self):
         # The expression, as the user typed it.
-        self.say(f"Here is your expression: {self.explanation.root_name} = "
-                 f"{self.explanation.expression.text}. Autograd turns it into a graph.")
+        self.say(**expression_sentence(self.explanation.root_name,
+                                       self.explanation.expression.text))
         self.heading(TITLE)
         self.title = self.layout.title
         self.formula = self.layout.formula
@@ -234,8 +235,7 @@ class ExplainExpressionScene(LectureScene):
         # Leaves first: the user's numbers (and any constants written in).
         leaves = self.graph.leaves()
         named = [v for v in leaves if v.label]
-        self.say("Leaves first: " + ", ".join(
-            f"{self.names[v]} = {format_number(v.data)}" for v in named) + ".")
+        self.say(**leaves_sentence(named, self.names))
         caption = self.bottom_caption(math_label(r",\quad ".join(
             f"{tex_name(self.names[v])} = {tex_number(v.data)}" for v in named)))
         self.play(LaggedStart(*(self.graph.reveal_leaf(v) for v in leaves), lag_ratio=0.3),
@@ -247,20 +247,19 @@ class ExplainExpressionScene(LectureScene):
         steps = {step.node: step for step in self.steps}
         card = None
         for value in self.graph.operations():
-            self.say(operation_sentence(value, self.names))
+            self.say(**operation_sentence(value, self.names))
             caption = self.bottom_caption(math_label(operation_equation(value, self.names)))
             self.play(self.swap_caption(caption), *( [FadeOut(card)] if card else []),
                       run_time=FADE_TIME)
             card = None
             self.play(self.graph.reveal_operation(value))
             self.play(self.graph.pulse_value(value), run_time=1.0)
-            self.say(rule_sentence(value, steps[value], self.names))
+            self.say(**rule_sentence(value, steps[value], self.names))
             card = self.place_card(rule_card(value, steps[value], self.names), value)
             self.play(FlashAround(self.graph.op_node(value), color=OPERATION_COLOR),
                       FadeIn(card, shift=0.2 * UP), run_time=1.2)
             self.wait(0.8)
-        self.say(f"The graph is complete: {self.explanation.root_name} = "
-                 f"{format_number(self.root.data)}.")
+        self.say(**result_sentence(self.root, self.names))
         self.add(self.graph)  # every part is on screen: hold the graph as one object
         self.play(FadeOut(card), FlashAround(self.graph.node(self.root), color=LOSS_COLOR),
                   run_time=1.2)
@@ -275,9 +274,9 @@ class ExplainExpressionScene(LectureScene):
         caption = self.bottom_caption(math_label(r" \to ".join(tex_name(n) for n in order)))
         self.play(self.swap_caption(caption), run_time=FADE_TIME)
         self.wait()
-        root = self.explanation.root_name
-        self.say(f"It starts at {root}: d{root}/d{root} = 1. The code does the same, line by line.")
-        tex_root = tex_name(root)
+        self.say(**seed_sentence(self.root, self.names,
+                                 then=" The code does the same, line by line."))
+        tex_root = tex_name(self.explanation.root_name)
         caption = self.side_caption(math_label(
             rf"\frac{{\partial {tex_root}}}{{\partial {tex_root}}} = 1"))
         self.play(self.swap_caption(caption), FadeIn(self.code), run_time=FADE_TIME)
@@ -287,17 +286,15 @@ class ExplainExpressionScene(LectureScene):
 
     def propagate_gradients(self):
         # One chain-rule product per code line; a second arrival adds up.
-        for line, step, c, contribution in code_line_products(self.code_lines, self.steps):
+        for n, (line, step, c, contribution) in enumerate(
+                code_line_products(self.code_lines, self.steps)):
             target = contribution.input
             before = self.graph.drawn_gradients.get(target)
             rows = chain_rule_caption(self.graph, step, c)
-            sentence = step_sentence(step, contribution, self.names)
+            sentence = step_sentence(step, contribution, self.names, self.root, first=n == 0)
             if before is not None:
                 total = before + contribution.added
-                added = format_number(contribution.added)
-                sentence = (f"{self.names[target]} is used again: {format_number(before)} + "
-                            f"{f'({added})' if contribution.added < 0 else added} = "
-                            f"{format_number(total)}. Gradients add up.")
+                sentence = accumulate_sentence(self.root, step, contribution, before, self.names)
                 accumulate = math_label(
                     rf"\text{{accumulate: }} {tex_number(before)} + "
                     rf"({tex_number(contribution.added)}) = {tex_number(total)}",
@@ -309,7 +306,7 @@ class ExplainExpressionScene(LectureScene):
                 else:
                     rows.add(accumulate)
                 rows.arrange(DOWN, aligned_edge=LEFT, buff=0.2)
-            self.say(sentence)
+            self.say(**sentence)
             caption = self.side_caption(rows)
             self.play(self.swap_caption(caption), self.code.highlight(line), run_time=FADE_TIME)
             flow = GradientFlow(self.graph, step.node, c, contribution)
@@ -339,13 +336,13 @@ class ExplainExpressionScene(LectureScene):
 
     # ---- pieces ----
 
-    def say(self, text: str) -> None:
+    def say(self, text: str, spoken: str | None = None, **numbers: float) -> None:
         """A beat, after the previous one has been up long enough to read."""
         if self.beats:
             shown = self.clock() - self.beats[-1]["start"]
             if shown < self.beat_needs:
                 self.wait(self.beat_needs - shown)
-        super().say(text)
+        super().say(text, spoken, **numbers)
         self.beat_needs = max(2.0, len(self.beats[-1]["text"]) / READING_SPEED)
 
     def finish_last_beat(self) -> None:

@@ -4,20 +4,37 @@ Scene 2 (ComputationGraphScene) and Scene 5 (BackwardPassScene) tell their
 story about one fixed expression; the expression explainer
 (src/rendering/explainer.py) tells the same story about any expression.
 Both build their sentences, captions and rule cards here, from the engine's
-graph and `graph_names`, so one change reaches every scene:
+graph and `graph_names`, so one change reaches every scene.
 
-    operation_sentence(value, names)      what is said as an operation runs
-    operation_equation(value, names)      "t1 = x \\cdot w = (2)(-1.5) = -3" (TeX)
+What is said: each sentence helper returns `say()`'s arguments (caption
+template, spoken wording or None, and the engine numbers by name), so a
+scene says it with `self.say(**operation_sentence(value, names))`:
+
+    expression_sentence(root_name, text)  "Here is your expression: ..."
+    leaves_sentence(leaves, names)        "Leaves first: x = 2, w = -1.5."
+    operation_sentence(value, names)      "Multiply x by w: a new node, h1, holds -3."
     rule_sentence(value, step, names)     an operation's stored local derivatives
-    rule_card(value, step, names)         the same as a green card (unplaced)
-    step_sentence(step, contribution, names)  one chain-rule product in words
-    chain_rule_caption(graph, step, index)    the same product as two formula rows
+    result_sentence(root, names)          "The graph is complete: L = 6.25."
+    seed_sentence(root, names)            "It starts at L: dL/dL = 1."
+    step_sentence(step, contribution, names, root)  "For h1: -5 times 1 gives -5."
+    accumulate_sentence(root, step, contribution, before, names)  a second arrival
+    gradients_sentence(graph, values, lead)   "lead: dL/dw = -10, dL/db = -5."
+    sum_sentence(root, value, names, total)   "They add up: 1 + (-1.5) = -0.5."
+
+A number's name (`number_key`, `gradient_key`, `local_key`, `contribution_key`): a
+node's value is its name ("h1"), a gradient "dL_dh1", a local derivative
+"local_dh2_dh1", what node h1 sends back to x "dL_dx_via_h1".
+
+What is shown:
+
+    operation_equation(value, names)      "t1 = x \\cdot w = (2)(-1.5) = -3" (TeX)
+    rule_card(value, step, names)         the stored rule as a green card (unplaced)
+    chain_rule_caption(graph, step, index)    one chain-rule product as two formula rows
     code_line_products(code_lines, steps)     the backward code's products, line by line
     operation_caption(value, names)       the operation's equation as a one-line formula
     order_badges(graph, steps)            1, 2, 3 ... beside the nodes, in backward order
-    gradients_sentence / gradients_caption(graph, values, lead)
-                                          "lead: dL/dw = ..., dL/db = ..." said and shown
-    sum_parts(root, value), sum_sentence(parts, total), sum_caption(graph, value, parts, total)
+    gradients_caption(graph, values, lead)    the gradients as one red formula row
+    sum_parts(root, value), sum_caption(graph, value, parts, total)
                                           a value's gradient as the sum of its contributions
 
 Those are not placed. Scenes 2 and 5 lay out their graphs with
@@ -32,15 +49,17 @@ from manimlib import (
 )
 
 from src.autograd import Value
-from src.lesson.graph_text import format_number, local_rule, tex_name, tex_number
+from src.lesson.graph_text import local_rule, tex_name, tex_number
 from src.visualization.graph import ComputationGraph
 from src.visualization.style import (
     GRADIENT_COLOR, NOTE_COLOR, OPERATION_COLOR, caption_rows, legend, math_label, text_label,
 )
 
 __all__ = [
-    "operation_sentence", "operation_equation", "rule_sentence", "rule_card",
-    "step_sentence", "chain_rule_caption", "code_line_products",
+    "expression_sentence", "leaves_sentence", "operation_sentence", "rule_sentence",
+    "result_sentence", "seed_sentence", "step_sentence", "accumulate_sentence",
+    "number_key", "gradient_key", "local_key", "contribution_key",
+    "operation_equation", "rule_card", "chain_rule_caption", "code_line_products",
     "operation_caption", "order_badges", "graph_legend", "place_rule_card",
     "gradients_sentence", "gradients_caption", "sum_parts", "sum_sentence", "sum_caption",
     "forward_graph", "backward_graph", "shared_input_graph",
@@ -58,44 +77,177 @@ SHARED_GRAPH_SIZE = 8.0, 3.6     # the x*w + x example ...
 SHARED_GRAPH_Y = 0.3             # ... centred just above the middle
 
 
-def operation_sentence(value: Value, names: dict) -> str:
-    """What the lecturer says as an operation runs: it records a node."""
-    inputs = [names[v] for v in value.inputs]
-    if value.op == "*" and len(inputs) == 2:
-        action = f"Multiplying {inputs[0]} by {inputs[1]}"
-    elif value.op == "+" and len(inputs) == 2:
-        action = f"Adding {inputs[1]} to {inputs[0]}"
-    elif value.op == "**" and value.exponent == 2:
-        action = f"Squaring {inputs[0]}"
-    elif value.op == "-" and len(inputs) == 2:
-        action = f"Subtracting {inputs[1]} from {inputs[0]}"
-    elif value.op == "-":
-        action = f"Negating {inputs[0]}"
-    elif value.op == "/":
-        action = f"Dividing {inputs[0]} by {inputs[1]}"
-    elif value.op == "**" and value.exponent is not None:
-        action = f"Raising {inputs[0]} to the power {format_number(value.exponent)}"
-    elif value.op == "**":
-        action = f"Raising {inputs[0]} to the power {inputs[1]}"
-    else:
-        action = f"Applying {value.op} to {', '.join(inputs)}"
-    return f"{action} creates node {names[value]} = {format_number(value.data)}."
+# ---- what is said: say()'s arguments, every number the engine's by name ----
+#
+# A sentence helper returns the keyword arguments of `LectureScene.say`:
+# {"text": caption template, "spoken": template for the ear or None, plus
+# one entry per engine number}. A node's name is written into the template
+# now; a number stays a `{key}` field that say() fills and records under its
+# key, so a test can check each spoken number against the engine by name.
+# Keys: a node's value is its name ("h1"); a gradient d root/d node is
+# "dL_dh1"; a local derivative d out/d in is "local_dh2_dh1"; one contribution to
+# a gradient is "dL_dx_via_h1" (what node h1 sends back to x).
+
+_RESERVED_KEYS = {"text", "spoken"}   # say()'s own parameters
 
 
-def rule_sentence(value: Value, step, names: dict) -> str:
-    """The stored backward rule of one operation, in words and numbers."""
-    local = [format_number(c.local) for c in step.contributions]
-    if value.op == "+":
-        return f"A sum's local derivatives are {' and '.join(local)}."
-    if value.op == "*":
-        return f"A product's local derivatives: {' and '.join(local)}."
+def number_key(name: str) -> str:
+    """A node's name as the key of its numbers: a constant leaf, named by
+    its number ("2", "-1.5"), becomes "c2", "cm1p5"."""
+    if name.isidentifier():
+        return name + "_" if name in _RESERVED_KEYS else name
+    return "c" + name.replace("-", "m").replace("+", "").replace(".", "p")
+
+
+def gradient_key(root: str, name: str) -> str:
+    return "d" + number_key(root) + "_d" + number_key(name)
+
+
+def contribution_key(root: str, name: str, via: str) -> str:
+    return gradient_key(root, name) + "_via_" + number_key(via)
+
+
+def local_key(value: Value, index: int, names: dict) -> str:
+    """d out / d input, a local derivative: "local_dh2_dh1" (the gradient
+    d root / d input is another number); an input used twice by one node gets
+    its slot's number."""
+    inp = value.inputs[index]
+    key = "local_" + gradient_key(names[value], names[inp])
+    if sum(1 for v in value.inputs if v is inp) > 1:
+        key += "_" + str(index)
+    return key
+
+
+def _beat(template: str, spoken: str | None = None, **parts) -> dict:
+    """say()'s arguments. A part that is text (a node's name) is written into
+    the templates now; a (key, number) part becomes the field {key}."""
+    fields, numbers = {}, {}
+    for field_name, part in parts.items():
+        if isinstance(part, tuple):
+            key, number = part
+            numbers[key] = float(number)
+            fields[field_name] = "{" + key + "}"
+        else:
+            fields[field_name] = str(part).replace("{", "{{").replace("}", "}}")
+    return {"text": template.format(**fields),
+            "spoken": spoken.format(**fields) if spoken else None, **numbers}
+
+
+def _mention(node: Value, names: dict):
+    """How a sentence names a node: its name, or a constant by its number."""
+    name = names[node]
+    if node.is_leaf and not node.label:
+        return number_key(name), node.data
+    return name
+
+
+def _value(node: Value, names: dict) -> tuple:
+    return number_key(names[node]), node.data
+
+
+def expression_sentence(root_name: str, expression: str) -> dict:
+    """The user's expression, as typed."""
+    return _beat("Here is your expression: {root} = {expression}."
+                 " Autograd turns it into a graph.", root=root_name, expression=expression)
+
+
+def leaves_sentence(leaves, names: dict) -> dict:
+    """"Leaves first: x = 2, w = -1.5, b = 0.5." (said "x is two, ...")."""
+    parts = {"leaf" + str(k): _value(v, names) for k, v in enumerate(leaves)}
+    shown = ", ".join(names[v] + " = {leaf" + str(k) + "}" for k, v in enumerate(leaves))
+    heard = [names[v] + " is {leaf" + str(k) + "}" for k, v in enumerate(leaves)]
+    if len(heard) > 1:
+        heard[-1] = "and " + heard[-1]
+    return _beat("Leaves first: " + shown + ".",
+                 "First, the leaves: " + ", ".join(heard) + ".", **parts)
+
+
+_ACTIONS = {  # (op, number of inputs) -> what is done, said as an instruction
+    ("*", 2): "Multiply {in0} by {in1}",
+    ("+", 2): "Add {in1} to {in0}",
+    ("-", 2): "Subtract {in1} from {in0}",
+    ("-", 1): "Negate {in0}",
+    ("/", 2): "Divide {in0} by {in1}",
+    ("**", 2): "Raise {in0} to the power {in1}",
+}
+
+
+def operation_sentence(value: Value, names: dict) -> dict:
+    """What the lecturer says as an operation runs: it records a new node,
+    "Multiply x by w: a new node, h1, holds -3." """
+    inputs = {"in" + str(k): _mention(v, names) for k, v in enumerate(value.inputs)}
     if value.op == "**" and value.exponent == 2:
-        return f"For the square it is twice {names[value.inputs[0]]}: {local[0]}."
-    word = {"-": "difference" if len(local) == 2 else "negation", "/": "quotient",
-            "**": "power"}.get(value.op, value.op)
+        action = "Square {in0}"
+    elif value.op == "**" and value.exponent is not None:
+        action = "Raise {in0} to the power {power}"
+        inputs["power"] = (number_key(names[value]) + "_power", value.exponent)
+    elif (value.op, len(inputs)) in _ACTIONS:
+        action = _ACTIONS[value.op, len(inputs)]
+    else:
+        action = "Apply " + value.op + " to " + ", ".join("{" + k + "}" for k in inputs)
+    return _beat(action + ": a new node, {out}, holds {value}.",
+                 out=names[value], value=_value(value, names), **inputs)
+
+
+def rule_sentence(value: Value, step, names: dict) -> dict:
+    """The stored backward rule of one operation: its local derivatives."""
+    local = {"l" + str(k): (local_key(value, k, names), c.local)
+             for k, c in enumerate(step.contributions)}
+    values = [c.local for c in step.contributions]
+    if value.op == "**" and value.exponent == 2:
+        return _beat("For the square, it is twice {a}: {l0}.", a=names[value.inputs[0]], **local)
+    word = {"+": "the sum", "*": "the product", "-": "the difference" if len(local) == 2
+            else "the negation", "/": "the quotient", "**": "the power"}.get(value.op, value.op)
     if len(local) == 1:
-        return f"The {word} node stores its local derivative: {local[0]}."
-    return f"The {word} node stores its local derivatives: {', '.join(local)}."
+        return _beat("For " + word + ", the local derivative is {l0}.", **local)
+    if value.op == "*" and len(local) == 2:
+        return _beat("For the product, each local derivative is the other factor:"
+                     " {l0} and {l1}.", **local)
+    if len(set(values)) == 1:   # a sum: "both are 1"
+        quantity = "both local derivatives are" if len(local) == 2 else "every local derivative is"
+        return _beat("For " + word + ", " + quantity + " {l0}.", **local)
+    fields = ["{l" + str(k) + "}" for k in range(len(local))]
+    return _beat("For " + word + ", the local derivatives are " + ", ".join(fields[:-1])
+                 + " and " + fields[-1] + ".", **local)
+
+
+def seed_sentence(root: Value, names: dict, then: str = "") -> dict:
+    """Backward's first step: the root's gradient with respect to itself."""
+    name = names[root]
+    return _beat("It starts at {root}: d{root}/d{root} = {one}." + then,
+                 "It starts at {root}, whose gradient with respect to itself is {one}." + then,
+                 root=name, one=(gradient_key(name, name), 1.0))
+
+
+def step_sentence(step, contribution, names: dict, root: Value, first: bool = False) -> dict:
+    """One chain-rule product: "For h1: -5 times 1 gives -5." The `first`
+    says what the product is."""
+    node, inp, index = step.node, contribution.input, step.contributions.index(contribution)
+    root_name, node_name = names[root], names[node]
+    lead = "Upstream times local. For {input}: " if first else "For {input}: "
+    return _beat(lead + "{upstream} times {local} gives {added}.",
+                 input=names[inp], upstream=(gradient_key(root_name, node_name), step.upstream),
+                 local=(local_key(node, index, names), contribution.local),
+                 added=(contribution_key(root_name, names[inp], node_name), contribution.added))
+
+
+def accumulate_sentence(root: Value, step, contribution, before: float, names: dict) -> dict:
+    """A value's second arrival: "x is used again: 1 + 3 = 4. Gradients add up." """
+    root_name, node_name, name = names[root], names[step.node], names[contribution.input]
+    key = gradient_key(root_name, name)
+    added = "({added})" if contribution.added < 0 else "{added}"
+    return _beat("{name} is used again: {before} + " + added + " = {total}. Gradients add up.",
+                 "{name} is used again: {before} plus {added} is {total}. Gradients add up.",
+                 name=name, before=(key + "_before_" + number_key(node_name), before),
+                 added=(contribution_key(root_name, name, node_name), contribution.added),
+                 total=(key + "_after_" + number_key(node_name), before + contribution.added))
+
+
+def result_sentence(root: Value, names: dict) -> dict:
+    """"The graph is complete: L = 6.25." """
+    return _beat("The graph is complete: {root} = {value}.",
+                 "The graph is complete: {root} is {value}.",
+                 root=names[root], value=_value(root, names))
 
 
 def operation_equation(value: Value, names: dict) -> str:
@@ -138,13 +290,6 @@ def rule_card(value: Value, step, names: dict, row_height: float = 0.3) -> VGrou
     frame = SurroundingRectangle(rows, buff=0.15)
     frame.set_stroke(OPERATION_COLOR, 2).set_fill(OPERATION_COLOR, 0.12)
     return VGroup(frame, rows)
-
-
-def step_sentence(step, contribution, names: dict) -> str:
-    """One chain-rule product in words: upstream times local, for an input."""
-    name = names[contribution.input]
-    return (f"{name}: upstream {format_number(step.upstream)} times local"
-            f" {format_number(contribution.local)} = {format_number(contribution.added)}.")
 
 
 def chain_rule_caption(graph, step, index: int) -> VGroup:
@@ -217,12 +362,19 @@ def place_rule_card(card, graph, value: Value, caption):
     return card
 
 
-def gradients_sentence(graph, values, lead: str) -> str:
-    """"lead: dL/dw = -3, dL/db = -1.5." with the gradients the graph shows."""
+def gradients_sentence(graph, values, lead: str) -> dict:
+    """"lead: dL/dw = -10, dL/db = -5." with the gradients the graph shows,
+    said "lead: the gradient for w is minus ten, and for b, minus five." """
     names, drawn = graph.names, graph.drawn_gradients
     root = names[graph.root]
-    return f"{lead}: " + ", ".join(
-        f"d{root}/d{names[v]} = {format_number(drawn[v])}" for v in values) + "."
+    parts = {"g" + str(k): (gradient_key(root, names[v]), drawn[v]) for k, v in enumerate(values)}
+    shown = ["d" + root + "/d" + names[v] + " = {g" + str(k) + "}" for k, v in enumerate(values)]
+    heard = ["for " + names[v] + ", {g" + str(k) + "}" for k, v in enumerate(values)]
+    heard[0] = "the gradient for " + names[values[0]] + " is {g0}"
+    if len(heard) > 1:
+        heard[-1] = "and " + heard[-1]
+    return _beat(lead + ": " + ", ".join(shown) + ".", lead + ": " + ", ".join(heard) + ".",
+                 **parts)
 
 
 def gradients_caption(graph, values, lead: str) -> VGroup:
@@ -244,9 +396,18 @@ def _signed(parts, write) -> str:
     return " + ".join(f"({write(p)})" if p < 0 else write(p) for p in parts)
 
 
-def sum_sentence(parts, total: float) -> str:
-    """"They add up: 1 + (-1.5) = -0.5." """
-    return f"They add up: {_signed(parts, format_number)} = {format_number(total)}."
+def sum_sentence(root: Value, value: Value, names: dict, total: float) -> dict:
+    """"They add up: 1 + (-1.5) = -0.5." for what each use of `value` sent
+    back, in backward order; `total` is the gradient drawn."""
+    name = names[value]
+    parts = {"p" + str(k): (contribution_key(names[root], name, names[s.node]), c.added)
+             for k, (s, c) in enumerate((s, c) for s in root.backward_steps()
+                                        for c in s.contributions if c.input is value)}
+    shown = ["({" + k + "})" if number < 0 else "{" + k + "}" for k, (_, number) in parts.items()]
+    heard = ["{" + k + "}" for k in parts]
+    return _beat("They add up: " + " + ".join(shown) + " = {total}.",
+                 "They add up: " + " plus ".join(heard) + " is {total}.",
+                 total=(gradient_key(names[root], name), total), **parts)
 
 
 def sum_caption(graph, value: Value, parts, total: float) -> VGroup:
