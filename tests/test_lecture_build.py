@@ -15,6 +15,7 @@ from src.cli import lecture as lecture_cli
 from src.publish import build
 from src.publish.assemble import duration, probe
 from src.narration.captions import parse_cues
+from src.rendering.scene import PAUSE_AFTER_SPEECH
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
 
@@ -96,13 +97,22 @@ def test_the_lecture_has_one_chapter_per_scene_named_by_its_title(lecture):
 def test_captions_follow_the_scenes_clocks(lecture):
     _tmp, _file, folder, _runs = lecture
     story = json.loads((folder / "Opening.narration.json").read_text())
-    # The scene said its beats at 0 s and after the 1 s FadeIn; it ran 2.5 s.
-    assert [b["start"] for b in story["beats"]] == [0.0, pytest.approx(1.0)]
-    assert story["duration"] == pytest.approx(2.5)
-    assert duration(folder / "Opening.mp4") == pytest.approx(2.5, abs=0.05)
+    first, second = story["beats"]
+    frame = 1 / 15                                  # the clock moves in frames at 15 fps
+    # The first beat at 0 s; the second after the 1 s FadeIn, or once the first
+    # beat's speech and the pause after it are over, whichever comes later; the
+    # scene ends when its 1.5 s wait and the second beat's speech are both done.
+    assert first["start"] == 0.0 and first["speech"] > 0 and second["speech"] > 0
+    assert second["start"] == pytest.approx(max(1.0, first["speech"] + PAUSE_AFTER_SPEECH),
+                                            abs=frame)
+    end = second["start"] + max(1.5, second["speech"] + PAUSE_AFTER_SPEECH)
+    assert story["duration"] == pytest.approx(end, abs=frame)
+    assert duration(folder / "Opening.mp4") == pytest.approx(story["duration"], abs=0.05)
     scene_cues = parse_cues((folder / "Opening.vtt").read_text())
     assert [(c.start, c.end, c.text) for c in scene_cues] == [
-        (0.0, 1.0, "A circle appears."), (1.0, 2.5, "It stays for a moment.")]
+        (0.0, pytest.approx(second["start"], abs=1e-3), "A circle appears."),
+        (pytest.approx(second["start"], abs=1e-3), pytest.approx(story["duration"], abs=1e-3),
+         "It stays for a moment.")]
     # In the lecture, the second scene's cues start where its chapter does.
     cues = parse_cues((folder / "lecture.vtt").read_text())
     assert [c.text for c in cues] == ["A circle appears.", "It stays for a moment.",
