@@ -13,6 +13,7 @@ import pytest
 from tests.manim_harness import import_manimlib, run_scene
 
 mn = import_manimlib()
+from src.visualization import style  # noqa: E402  (the palette)
 
 from manimlib.utils.color import color_to_hex, color_to_rgb  # noqa: E402
 from PIL import Image  # noqa: E402
@@ -161,9 +162,9 @@ def test_region_pixels_brighter_away_from_the_boundary():
 
 def test_class_colours_are_the_plans_positive_and_negative():
     assert hex_of(class_color(1)) == hex_of(mn.BLUE) == hex_of(CLASS_COLORS[1])
-    assert hex_of(class_color(-1)) == hex_of(mn.RED)
+    assert hex_of(class_color(-1)) == hex_of(style.NEGATIVE_COLOR)
     assert pixel_class(np.array(color_to_rgb(mn.BLUE)) * 255) == 1
-    assert pixel_class(np.array(color_to_rgb(mn.RED)) * 255) == -1
+    assert pixel_class(np.array(color_to_rgb(style.NEGATIVE_COLOR)) * 255) == -1
     with pytest.raises(ValueError):
         class_color(0)
 
@@ -306,7 +307,7 @@ def test_training_curves_show_until_and_trace():
     panel = curves.loss_panel
     assert np.allclose(panel.curve.get_points()[-1], panel.point(3, 0.4))
     assert np.allclose(curves.accuracy_panel.marker.get_center(), curves.accuracy_panel.point(3, 0.9))
-    assert hex_of(panel.curve.get_stroke_color()) == hex_of(mn.RED_E)
+    assert hex_of(panel.curve.get_stroke_color()) == hex_of(style.LOSS_COLOR)
     status = TrainingStatus()
     anim = curves.trace(1, 4, status)
     anim.begin()
@@ -317,4 +318,4 @@ def test_training_curves_show_until_and_trace():
     assert curves.shown_until == 4 and status.shown == (4, 0.2, 1.0)
     assert status.loss_number.number == 0.2 and status.accuracy_number.number == 100.0
     assert status.step_number.number == 4
-    assert hex_of(status.loss_number.get_fill_color()) == hex_of(mn.RED_E)
+    assert hex_of(status.loss_number.get_fill_color()) == hex_of(style.LOSS_COLOR)

@@ -15,6 +15,7 @@ from tests.manim_harness import (
 )
 
 mn = import_manimlib()
+from src.visualization import style  # noqa: E402  (the palette)
 
 from tests import scene_checks  # noqa: E402
 from tests.scene_checks import (  # noqa: E402
@@ -32,8 +33,8 @@ VARIANTS = {
     "zero": {"x": -2.0, "chain_x": 1 / 3},       # g = 0 and g2 = 0: both dF/dx are 0
 }
 PLANNED_SECONDS = 30.0
-ROLE_COLOR = {"input": mn.BLUE, "activation": mn.ORANGE, "output": mn.RED_E,
-              "operation": mn.GREEN}
+ROLE_COLOR = {"input": style.INPUT_COLOR, "activation": style.ACTIVATION_COLOR,
+              "output": style.LOSS_COLOR, "operation": style.OPERATION_COLOR}
 
 
 def is_chain_part(mob):
@@ -180,7 +181,7 @@ def test_number_colours_by_role(case):
     for cp, label in drawn_numbers(run):
         part, key = label.key
         if key.startswith("d") or key in ("numerical", "x.grad"):
-            want = {hex_of(mn.RED)}          # derivatives and gradients
+            want = {hex_of(style.GRADIENT_COLOR)}   # derivatives and gradients
         elif key == "h":
             want = {hex_of(mn.GREY_A)}       # an aside
         else:
@@ -193,13 +194,14 @@ def test_formula_colours(case):
     input colour, g in the activation colour and F in the output colour
     (inside circles and boxes names are white on the role's colour)."""
     _, run, scene = case
-    red = hex_of(mn.RED)
+    red = hex_of(style.GRADIENT_COLOR)
     for row in (scene.rule, scene.long_rule, scene.product):
         fractions = [t for t in row if t.string.startswith(r"\frac{d")]
         assert fractions
         for t in fractions:
             assert fill_hexes(t) == {red}, t.string
-    want = {"x": hex_of(mn.BLUE), "g": hex_of(mn.ORANGE), "F": hex_of(mn.RED_E)}
+    want = {"x": hex_of(style.INPUT_COLOR), "g": hex_of(style.ACTIVATION_COLOR),
+            "F": hex_of(style.LOSS_COLOR)}
     seen = set()
     for cp in run.checkpoints:
         in_nodes = {id(sm) for mob in cp.mobjects for part in mob.get_family()

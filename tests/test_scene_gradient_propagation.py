@@ -15,6 +15,7 @@ import pytest
 from tests.manim_harness import import_manimlib, lecture_module, text_mobjects
 
 mn = import_manimlib()
+from src.visualization import style  # noqa: E402  (the palette)
 GradientPropagationScene = lecture_module().GradientPropagationScene
 
 from tests import scene_checks  # noqa: E402
@@ -36,14 +37,15 @@ PLANNED_SECONDS = 50.0
 
 # The colour of each drawn quantity's role (brackets and backing of its matrix).
 QUANTITY_COLOR = {
-    "dL/dW2": mn.BLUE_E, "dL/dW1": mn.BLUE_E,                 # parameter gradients
-    "dL/dout": mn.RED, "dL/dh1": mn.RED, "dL/dz1": mn.RED,    # gradients flowing back
-    "dL/dx": mn.RED,
-    "W2^T": mn.BLUE_E, "W1^T": mn.BLUE_E,                     # parameters
-    "h1^T": mn.ORANGE, "relu'": mn.ORANGE,                    # saved activations
-    "x^T": mn.BLUE,                                           # the input
+    "dL/dW2": style.PARAMETER_COLOR, "dL/dW1": style.PARAMETER_COLOR,   # parameter gradients
+    "dL/dout": style.GRADIENT_COLOR, "dL/dh1": style.GRADIENT_COLOR,    # gradients flowing back
+    "dL/dz1": style.GRADIENT_COLOR, "dL/dx": style.GRADIENT_COLOR,
+    "W2^T": style.PARAMETER_COLOR, "W1^T": style.PARAMETER_COLOR,       # parameters
+    "h1^T": style.ACTIVATION_COLOR, "relu'": style.ACTIVATION_COLOR,    # saved activations
+    "x^T": style.INPUT_COLOR,                                           # the input
 }
-STAGE_COLORS = [mn.BLUE, mn.BLUE_E, mn.ORANGE, mn.BLUE_E, mn.ORANGE, mn.RED_E]
+STAGE_COLORS = [style.INPUT_COLOR, style.PARAMETER_COLOR, style.ACTIVATION_COLOR,
+                style.PARAMETER_COLOR, style.ACTIVATION_COLOR, style.LOSS_COLOR]
 BACKWARD_ORDER = ["dL/dout", "dL/dW2", "dL/dh1", "dL/dz1", "dL/dW1", "dL/dx"]
 
 
@@ -389,7 +391,7 @@ def test_each_layer_splits_into_two_tagged_gradients(case):
     assert words == {"dL/dW2": "used for optimization", "dL/dW1": "used for optimization",
                      "dL/dh1": "propagated backward", "dL/dx": "could be propagated further"}
     for q, eq in tags.items():
-        want = hex_of(mn.BLUE_E if q.startswith("dL/dW") else mn.RED)
+        want = hex_of(style.PARAMETER_COLOR if q.startswith("dL/dW") else style.GRADIENT_COLOR)
         assert hex_of(eq.tag.pill.get_fill_color()) == want, q
         assert hex_of(eq.name.get_fill_color()) == want, q
 

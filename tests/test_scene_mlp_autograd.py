@@ -22,6 +22,7 @@ from tests.scene_checks import (
 from tests.scene_checks import scene_run as shared_scene_run
 
 mn = import_manimlib()
+from src.visualization import style  # noqa: E402  (the palette)
 MLPAutogradScene = lecture_module().MLPAutogradScene
 
 from src.autograd import no_grad  # noqa: E402
@@ -403,7 +404,7 @@ def test_dots_and_regions_share_class_colours(case):
     right = exp.predictions(region.step)
     checked = 0
     for cloud in clouds:
-        want = mn.BLUE if cloud.label == 1 else mn.RED
+        want = style.POSITIVE_COLOR if cloud.label == 1 else style.NEGATIVE_COLOR
         assert hex_of(cloud.get_color()) == hex_of(want)
         dot_rgb = np.array(mn.utils.color.color_to_rgb(cloud.get_color())) * 255
         indices = [i for i, t in enumerate(exp.y) if t == cloud.label]
@@ -429,8 +430,9 @@ def test_dots_and_regions_share_class_colours(case):
 # --------------------------------------------------------------------------
 
 KIND_COLOUR = {
-    "score": mn.ORANGE, "hidden": mn.WHITE, "input": mn.WHITE, "output": mn.WHITE,
-    "term": mn.RED_E, "loss": mn.RED_E, "grad": mn.RED, "grad_matrix": mn.WHITE,
+    "score": style.ACTIVATION_COLOR, "hidden": mn.WHITE, "input": mn.WHITE,
+    "output": mn.WHITE, "term": style.LOSS_COLOR, "loss": style.LOSS_COLOR,
+    "grad": style.GRADIENT_COLOR, "grad_matrix": mn.WHITE,
     "zero_grad": mn.WHITE, "weight_before": mn.WHITE, "weight_after": mn.WHITE,
     "learning_rate": mn.WHITE, "final_accuracy_percent": mn.YELLOW,
 }
@@ -441,28 +443,29 @@ def test_colours_by_role(case):
     for cp in run.checkpoints:
         for m in tagged(cp):
             if m.kind in ("predicted", "label"):
-                want = mn.BLUE if m.number > 0 else mn.RED
+                want = style.POSITIVE_COLOR if m.number > 0 else style.NEGATIVE_COLOR
             else:
                 want = KIND_COLOUR[m.kind]
             assert fill_hexes(m) == {hex_of(want)}, (cp.label, m.kind)
         for top in cp.mobjects:
             for mat in (x for x in top.get_family() if isinstance(x, ValueMatrix)):
-                assert hex_of(mat.left_bracket.get_stroke_color()) == hex_of(mn.RED)
+                assert hex_of(mat.left_bracket.get_stroke_color()) == hex_of(style.GRADIENT_COLOR)
         status = find(cp, TrainingStatus)
         if status is not None:
-            assert fill_hexes(status.loss_number) == {hex_of(mn.RED_E)}
+            assert fill_hexes(status.loss_number) == {hex_of(style.LOSS_COLOR)}
         curves = find(cp, TrainingCurves)
         if curves is not None:
-            assert hex_of(curves.loss_panel.curve.get_stroke_color()) == hex_of(mn.RED_E)
+            assert hex_of(curves.loss_panel.curve.get_stroke_color()) == hex_of(style.LOSS_COLOR)
     diagram = find(run.last, NetworkDiagram)
     for k, column in enumerate(diagram.neurons):
-        want = mn.BLUE if k == 0 else mn.ORANGE
+        want = mn.BLUE if k == 0 else style.ACTIVATION_COLOR
         for neuron in column:
             assert hex_of(neuron.get_stroke_color()) == hex_of(want)
     # weights before/after the update sit on parameter-coloured (BLUE_E) backings
     backings = [m for cp in run.checkpoints for top in cp.mobjects for m in top.get_family()
                 if type(m).__name__ == "RoundedRectangle" and m.get_fill_opacity() > 0.3]
-    assert backings and {hex_of(b.get_fill_color()) for b in backings} == {hex_of(mn.BLUE_E)}
+    assert backings and ({hex_of(b.get_fill_color()) for b in backings}
+                         == {hex_of(style.PARAMETER_COLOR)})
     assert hex_of(scene.title.get_fill_color()) == hex_of(mn.WHITE)
 
 

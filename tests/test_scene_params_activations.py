@@ -16,6 +16,7 @@ from tests.manim_harness import (
 )
 
 mn = import_manimlib()
+from src.visualization import style  # noqa: E402  (the palette)
 
 ParametersVsActivationsScene = lecture_module().ParametersVsActivationsScene
 
@@ -145,20 +146,20 @@ def _assert_matrix_colour(matrix, color, what):
 def test_colours_by_role(case):
     _, _, scene = case
     for name, matrix in scene.param_matrices.items():
-        _assert_matrix_colour(matrix, mn.BLUE_E, name)
+        _assert_matrix_colour(matrix, style.PARAMETER_COLOR, name)
     _assert_matrix_colour(scene.cached["x"].matrix, mn.BLUE, "x (input)")
     for name in ("h_1", "a_1", "h_2"):
-        _assert_matrix_colour(scene.cached[name].matrix, mn.ORANGE, name)
-    _assert_matrix_colour(scene.saved_row, mn.ORANGE, "saved a1 as a row")
+        _assert_matrix_colour(scene.cached[name].matrix, style.ACTIVATION_COLOR, name)
+    _assert_matrix_colour(scene.saved_row, style.ACTIVATION_COLOR, "saved a1 as a row")
     _assert_matrix_colour(scene.input_row, mn.BLUE, "saved x as a row")
     for matrix, what in ((scene.upstream_matrix, "dL/dh2"), (scene.product, "outer product"),
                          (scene.engine_grad, "engine W2.grad"), (scene.upstream1_matrix, "dL/dh1"),
                          (scene.product1, "outer product, layer 1 (engine W1.grad)")):
-        _assert_matrix_colour(matrix, mn.RED, what)
-    assert hex_of(scene.cache.frame.get_stroke_color()) == hex_of(mn.ORANGE)
-    assert hex_of(scene.cache.title.get_fill_color()) == hex_of(mn.ORANGE)
-    assert hex_of(scene.param_header.head.get_fill_color()) == hex_of(mn.BLUE_E)
-    assert hex_of(scene.act_header.head.get_fill_color()) == hex_of(mn.ORANGE)
+        _assert_matrix_colour(matrix, style.GRADIENT_COLOR, what)
+    assert hex_of(scene.cache.frame.get_stroke_color()) == hex_of(style.ACTIVATION_COLOR)
+    assert hex_of(scene.cache.title.get_fill_color()) == hex_of(style.ACTIVATION_COLOR)
+    assert hex_of(scene.param_header.head.get_fill_color()) == hex_of(style.PARAMETER_COLOR)
+    assert hex_of(scene.act_header.head.get_fill_color()) == hex_of(style.ACTIVATION_COLOR)
     # the names next to the matrices are in their role's colour too
     for item in scene.cached.values():
         assert hex_of(item.name.get_fill_color()) == hex_of(item.matrix.color)
@@ -170,7 +171,7 @@ def test_colours_as_drawn(case):
     shown = [m for top in run.last.mobjects for m in top.get_family()]
     caches = [m for m in shown if type(m).__name__ == "CacheBox"]
     assert len(caches) == 1
-    assert hex_of(caches[0].frame.get_stroke_color()) == hex_of(mn.ORANGE)
+    assert hex_of(caches[0].frame.get_stroke_color()) == hex_of(style.ACTIVATION_COLOR)
     matrices = [m for m in shown if type(m).__name__ == "ValueMatrix"]
     by_colour = {}
     for matrix in matrices:
@@ -178,7 +179,8 @@ def test_colours_as_drawn(case):
         _assert_matrix_colour(matrix, matrix.color, "matrix on screen")
     # 4 parameter matrices; x and its row x^T; h1, a1, h2; dL/dh1 and W1.grad
     assert {k: len(v) for k, v in by_colour.items()} == {
-        hex_of(mn.BLUE_E): 4, hex_of(mn.BLUE): 2, hex_of(mn.ORANGE): 3, hex_of(mn.RED): 2}
+        hex_of(style.PARAMETER_COLOR): 4, hex_of(style.INPUT_COLOR): 2,
+        hex_of(style.ACTIVATION_COLOR): 3, hex_of(style.GRADIENT_COLOR): 2}
 
 
 # --------------------------------------------------------------------------

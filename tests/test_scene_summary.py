@@ -12,6 +12,7 @@ from tests.scene_checks import (
 )
 
 mn = import_manimlib()
+from src.visualization import style  # noqa: E402  (the palette)
 lecture = lecture_module()
 
 from src.models import MLP, mse  # noqa: E402
@@ -95,11 +96,11 @@ def test_roles_keep_their_colours(case):
     _, run, _ = case
     net = final_network(run)
     for k, column in enumerate(net.neurons):
-        want = mn.BLUE if k == 0 else mn.ORANGE
+        want = mn.BLUE if k == 0 else style.ACTIVATION_COLOR
         assert all(hex_of(n.get_stroke_color()) == hex_of(want) for n in column)
     nodes = [m for top in run.last.mobjects for m in top.get_family()
              if isinstance(m, ComputationNode)]
-    assert [hex_of(n.shape.get_stroke_color()) for n in nodes] == [hex_of(mn.RED_E)]
+    assert [hex_of(n.shape.get_stroke_color()) for n in nodes] == [hex_of(style.LOSS_COLOR)]
 
 
 def test_other_inputs_draw_other_gradients():

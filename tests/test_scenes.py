@@ -11,6 +11,7 @@ import pytest
 from tests.manim_harness import import_manimlib, lecture_module, text_mobjects
 
 mn = import_manimlib()
+from src.visualization import style  # noqa: E402  (the palette)
 lecture = lecture_module()
 
 from tests import scene_checks  # noqa: E402
@@ -30,8 +31,9 @@ VARIANTS = {
     "large": (100.0, 300.0, -2.0),    # gradients in the millions: e-notation labels
 }
 PLANNED_SECONDS = 45.0
-ROLE_COLOR = {"input": mn.BLUE, "parameter": mn.BLUE_E, "operation": mn.GREEN,
-              "activation": mn.ORANGE, "output": mn.RED_E}
+ROLE_COLOR = {"input": style.INPUT_COLOR, "parameter": style.PARAMETER_COLOR,
+              "operation": style.OPERATION_COLOR, "activation": style.ACTIVATION_COLOR,
+              "output": style.LOSS_COLOR}
 
 
 # --------------------------------------------------------------------------
@@ -173,7 +175,7 @@ def test_backward_scene_colours(backward_case):
     _check_colours(graph, scene.graph.names)
     for node in value_nodes_in(graph):
         for sm in node.grad_label.family_members_with_points():
-            assert hex_of(sm.get_fill_color()) == hex_of(mn.RED)
+            assert hex_of(sm.get_fill_color()) == hex_of(style.GRADIENT_COLOR)
 
 
 @pytest.mark.parametrize("scene_name", SCENES)
@@ -247,7 +249,7 @@ def test_backward_accumulation_graph(backward_case):
         assert graph.drawn_gradients[v] == pytest.approx(expected[name][1], abs=1e-12)
         assert opacity(node.grad_label) > 0
         for sm in node.grad_label.family_members_with_points():
-            assert hex_of(sm.get_fill_color()) == hex_of(mn.RED)
+            assert hex_of(sm.get_fill_color()) == hex_of(style.GRADIENT_COLOR)
 
 
 def test_graph_scene_rule_cards_show_local_derivatives(graph_case):

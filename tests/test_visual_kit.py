@@ -12,6 +12,7 @@ from tests.manim_harness import (
 )
 
 mn = import_manimlib()
+from src.visualization import style  # noqa: E402  (the palette)
 
 from manimlib.utils.color import color_to_hex, color_to_rgb  # noqa: E402
 
@@ -201,8 +202,9 @@ def test_text_labels_do_not_overlap_with_gradients_drawn(name):
 # --------------------------------------------------------------------------
 
 EXPECTED_ROLE_COLOR = {
-    "input": mn.BLUE, "parameter": mn.BLUE_E, "operation": mn.GREEN,
-    "activation": mn.ORANGE, "output": mn.RED_E, "constant": mn.GREY_B,
+    "input": style.INPUT_COLOR, "parameter": style.PARAMETER_COLOR,
+    "operation": style.OPERATION_COLOR, "activation": style.ACTIVATION_COLOR,
+    "output": style.LOSS_COLOR, "constant": style.CONSTANT_COLOR,
 }
 
 
@@ -231,8 +233,8 @@ def test_roles_and_colours(graphs, name):
                 assert same_color(sm.get_fill_color(), mn.WHITE)
     for v, node in graph.op_nodes.items():
         assert node.role == "operation"
-        assert same_color(node.shape.get_stroke_color(), mn.GREEN)
-        assert same_color(node.shape.get_fill_color(), mn.GREEN)
+        assert same_color(node.shape.get_stroke_color(), style.OPERATION_COLOR)
+        assert same_color(node.shape.get_fill_color(), style.OPERATION_COLOR)
     for edge in graph.edges:
         assert same_color(edge.get_fill_color(), mn.GREY_B)
         assert edge.get_fill_opacity() > 0
@@ -246,13 +248,7 @@ def test_lecture_graph_has_every_role():
                      "h1": "activation", "h2": "activation", "L": "output"}
 
 
-def test_palette_constants_are_the_plans():
-    assert same_color(vis.INPUT_COLOR, mn.BLUE)
-    assert same_color(vis.PARAMETER_COLOR, mn.BLUE_E)
-    assert same_color(vis.OPERATION_COLOR, mn.GREEN)
-    assert same_color(vis.ACTIVATION_COLOR, mn.ORANGE)
-    assert same_color(vis.GRADIENT_COLOR, mn.RED)
-    assert same_color(vis.LOSS_COLOR, mn.RED_E)
+# The palette's shades and the plan's hues: tests/test_colours.py.
 
 
 # --------------------------------------------------------------------------
@@ -280,7 +276,7 @@ def test_drawn_gradients_equal_engine_gradients(name):
         assert label.number == pytest.approx(grad, rel=1e-12, abs=1e-12), graph.names[v]
         assert label.string == tex_number(grad)
         for sm in label.family_members_with_points():
-            assert same_color(sm.get_fill_color(), mn.RED)
+            assert same_color(sm.get_fill_color(), style.GRADIENT_COLOR)
             assert sm.get_fill_opacity() > 0
 
 
@@ -343,7 +339,7 @@ def test_played_flows_accumulate_and_land(build):
         assert node.grad_label.number == pytest.approx(expected)
         assert node.grad_label in node.submobjects  # the landed label is the node's own
         assert opacity(node.grad_label) > 0
-        assert same_color(node.grad_label[0].get_fill_color(), mn.RED)
+        assert same_color(node.grad_label[0].get_fill_color(), style.GRADIENT_COLOR)
     # only the graph is left on screen: the flows removed their travellers
     assert [type(m).__name__ for m in run.mobjects] == ["ComputationGraph"]
     texts = text_mobjects(run.mobjects)
@@ -369,17 +365,18 @@ def _distance(a, b):
 
 
 def test_value_to_color_sign_and_magnitude():
-    assert same_color(value_to_color(1.0), mn.BLUE)
-    assert same_color(value_to_color(-1.0), mn.RED)
-    assert same_color(value_to_color(7.0, max_abs=2.0), mn.BLUE)
-    assert same_color(value_to_color(-7.0, max_abs=2.0), mn.RED)
+    BLUE, RED = style.POSITIVE_COLOR, style.NEGATIVE_COLOR
+    assert same_color(value_to_color(1.0), BLUE)
+    assert same_color(value_to_color(-1.0), RED)
+    assert same_color(value_to_color(7.0, max_abs=2.0), BLUE)
+    assert same_color(value_to_color(-7.0, max_abs=2.0), RED)
     for small, big in [(0.1, 0.6), (0.3, 0.9)]:
-        assert _distance(value_to_color(big), mn.BLUE) < _distance(value_to_color(small), mn.BLUE)
-        assert _distance(value_to_color(-big), mn.RED) < _distance(value_to_color(-small), mn.RED)
+        assert _distance(value_to_color(big), BLUE) < _distance(value_to_color(small), BLUE)
+        assert _distance(value_to_color(-big), RED) < _distance(value_to_color(-small), RED)
     for x in (0.05, 0.4, 0.8):
         pos, neg = value_to_color(x), value_to_color(-x)
-        assert _distance(pos, mn.BLUE) < _distance(pos, mn.RED)
-        assert _distance(neg, mn.RED) < _distance(neg, mn.BLUE)
+        assert _distance(pos, BLUE) < _distance(pos, RED)
+        assert _distance(neg, RED) < _distance(neg, BLUE)
     with pytest.raises(ValueError):
         value_to_color(1.0, max_abs=0)
 
@@ -440,7 +437,7 @@ def _check_annotations(panel, values, place):
         assert label.get_left()[0] >= line.get_right()[0]
         assert line.get_bottom()[1] - EPS <= label.get_y() <= line.get_top()[1] + EPS
         for sm in label.family_members_with_points():
-            assert same_color(sm.get_fill_color(), mn.RED)
+            assert same_color(sm.get_fill_color(), style.GRADIENT_COLOR)
         assert label in panel.submobjects
         assert mobject_in_frame(label), (place, index, x, label.get_right())
     texts = text_mobjects([panel])

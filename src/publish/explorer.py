@@ -44,20 +44,21 @@ PYODIDE_VERSION = "314.0.8"
 PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip",
                  "pyodide-lock.json")
 
-# The scenes' palette (src/visualization/style.py names these manimgl colours;
-# tests/test_explorer.py checks that the hex values are the same).
+# The scenes' palette (src/visualization/style.py; tests/test_explorer.py
+# checks that the hex values are the same). Four role shades are not manim's
+# stock ones, so colour-blind students can tell them apart (README "Colours").
 PALETTE = {
     "input": "#58C4DD",       # INPUT_COLOR = BLUE
-    "parameter": "#1C758A",   # PARAMETER_COLOR = BLUE_E
-    "operation": "#83C167",   # OPERATION_COLOR = GREEN
-    "activation": "#FF862F",  # ACTIVATION_COLOR = ORANGE
-    "gradient": "#FC6255",    # GRADIENT_COLOR = RED
-    "output": "#CF5044",      # LOSS_COLOR = RED_E
+    "parameter": "#3A8CB0",   # PARAMETER_COLOR, a darker blue
+    "operation": "#AFEFB8",   # OPERATION_COLOR, a light green
+    "activation": "#FDA96C",  # ACTIVATION_COLOR, a light orange
+    "gradient": "#E46C6E",    # GRADIENT_COLOR, a light red
+    "output": "#FE261B",      # LOSS_COLOR, a deep red
     "constant": "#BBBBBB",    # CONSTANT_COLOR = GREY_B
     "edge": "#BBBBBB",        # EDGE_COLOR = GREY_B
     "flow": "#FFFF00",        # FORWARD_FLOW_COLOR = YELLOW
-    "positive": "#58C4DD",    # POSITIVE_COLOR = BLUE
-    "negative": "#FC6255",    # NEGATIVE_COLOR = RED
+    "positive": "#58C4DD",    # POSITIVE_COLOR = INPUT_COLOR
+    "negative": "#E46C6E",    # NEGATIVE_COLOR = GRADIENT_COLOR
     "dim": "#444444",         # GREY_D, where value_to_color starts
     "note": "#DDDDDD",        # NOTE_COLOR = GREY_A
     "text": "#FFFFFF",        # VALUE_TEXT_COLOR = WHITE

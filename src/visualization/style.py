@@ -12,8 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 from manimlib import (
-    BLUE, BLUE_E, FRAME_WIDTH, GREEN, GREY_A, GREY_B, GREY_D, DOWN, LEFT,
-    ORANGE, RED, RED_E, RIGHT, UP, WHITE, YELLOW,
+    BLUE, FRAME_WIDTH, GREY_A, GREY_B, GREY_D, DOWN, LEFT, RIGHT, UP, WHITE, YELLOW,
     Circle, Dot, Square, Tex, Text, VGroup, interpolate_color,
 )
 
@@ -52,14 +51,21 @@ __all__ = [
 # Palette and timing (the plan's scheme, defined once)
 # --------------------------------------------------------------------------
 
-INPUT_COLOR = BLUE
-PARAMETER_COLOR = BLUE_E
-OPERATION_COLOR = GREEN
-ACTIVATION_COLOR = ORANGE
-GRADIENT_COLOR = RED
-LOSS_COLOR = RED_E
-POSITIVE_COLOR = BLUE
-NEGATIVE_COLOR = RED
+# The plan's hues, not manim's stock shades of them: for a red-green
+# colour-blind viewer manim's GREEN, ORANGE, RED and RED_E are nearly one
+# olive (GREEN vs RED is CIEDE2000 4.8 under deuteranopia), RED vs RED_E is
+# 10 even with normal vision, and BLUE_E is 2.4:1 on the #333333 background.
+# These shades keep every pair of roles >= 12 apart under normal vision,
+# deuteranopia, protanopia and tritanopia, and text >= 3:1 (the gradient,
+# the commonest small text, 4:1). README "Colours"; tests/test_colours.py.
+INPUT_COLOR = BLUE                # #58C4DD, manim's BLUE
+PARAMETER_COLOR = "#3A8CB0"       # a darker blue (for BLUE_E)
+OPERATION_COLOR = "#AFEFB8"       # a light green (for GREEN)
+ACTIVATION_COLOR = "#FDA96C"      # a light orange (for ORANGE)
+GRADIENT_COLOR = "#E46C6E"        # a light red (for RED)
+LOSS_COLOR = "#FE261B"            # a deep, saturated red (for RED_E)
+POSITIVE_COLOR = INPUT_COLOR      # value_to_color: blue for positive,
+NEGATIVE_COLOR = GRADIENT_COLOR   # red for negative
 CONSTANT_COLOR = GREY_B
 EDGE_COLOR = GREY_B
 VALUE_TEXT_COLOR = WHITE
