@@ -436,3 +436,11 @@ def test_the_page_links_the_explorer_only_when_it_was_built(lecture):
     links = _Links()
     links.feed(render_page({**manifest, "explorer": "explorer/index.html"}))
     assert "explorer/index.html" in links.urls
+
+
+def test_the_page_accents_are_the_scenes_colours():
+    from src.palette import COLORS
+    from src.publish.page import CSS
+    for variable, role in (("--blue", "input"), ("--blue-e", "parameter"), ("--green", "operation"),
+                           ("--orange", "activation"), ("--red", "gradient")):
+        assert f"{variable}: {COLORS[role].lower()};" in CSS, variable

@@ -31,6 +31,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from src.palette import COLORS
+
 __all__ = ["ExplorerError", "PYODIDE_VERSION", "PYODIDE_FILES", "PALETTE", "ENTRY",
            "build", "python_sources", "pyodide_folder", "output_dir"]
 
@@ -47,23 +49,8 @@ PYODIDE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_s
 # The scenes' palette (src/visualization/style.py; tests/test_explorer.py
 # checks that the hex values are the same). Four role shades are not manim's
 # stock ones, so colour-blind students can tell them apart (README "Colours").
-PALETTE = {
-    "input": "#58C4DD",       # INPUT_COLOR = BLUE
-    "parameter": "#3A8CB0",   # PARAMETER_COLOR, a darker blue
-    "operation": "#AFEFB8",   # OPERATION_COLOR, a light green
-    "activation": "#FDA96C",  # ACTIVATION_COLOR, a light orange
-    "gradient": "#E46C6E",    # GRADIENT_COLOR, a light red
-    "output": "#FE261B",      # LOSS_COLOR, a deep red
-    "constant": "#BBBBBB",    # CONSTANT_COLOR = GREY_B
-    "edge": "#BBBBBB",        # EDGE_COLOR = GREY_B
-    "flow": "#FFFF00",        # FORWARD_FLOW_COLOR = YELLOW
-    "positive": "#58C4DD",    # POSITIVE_COLOR = INPUT_COLOR
-    "negative": "#E46C6E",    # NEGATIVE_COLOR = GRADIENT_COLOR
-    "dim": "#444444",         # GREY_D, where value_to_color starts
-    "note": "#DDDDDD",        # NOTE_COLOR = GREY_A
-    "text": "#FFFFFF",        # VALUE_TEXT_COLOR = WHITE
-    "background": "#333333",  # manimgl's background
-}
+# The scenes' colours (src/palette.py), under the names the page's CSS uses.
+PALETTE = {("output" if role == "loss" else role): hex_ for role, hex_ in COLORS.items()}
 
 README = """\
 The autograd explorer

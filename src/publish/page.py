@@ -35,6 +35,8 @@ from html import escape
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote, urlsplit
 
+from src.palette import COLORS
+
 __all__ = ["render_page", "write_page", "PageError"]
 
 RESOLUTION = {"low": "480p", "medium": "720p", "high": "1080p", "4k": "2160p"}
@@ -273,14 +275,14 @@ def write_page(folder: Path, manifest: dict) -> Path:
 
 # -- style and behaviour (plain CSS and JavaScript, no library) -------------------
 
-# The page is dark like the video's own background (#333), with the plan's
-# colours as accents: blue for what you can act on, and the palette's five
+# The page is dark like the video's own background (#333), with the scenes'
+# colours (src/palette.py) as accents: blue for what you can act on, and the palette's five
 # roles (input, parameter, operation, activation, gradient) as a thin rule.
 CSS = """
 :root {
   --bg: #18191c; --panel: #212328; --panel-hi: #2a2d33; --line: #34373e;
   --text: #e8e6e3; --muted: #a2a7af;
-  --blue: #58c4dd; --blue-e: #1c758a; --green: #83c167; --orange: #ff862f; --red: #fc6255;
+  --blue: INPUT; --blue-e: PARAMETER; --green: OPERATION; --orange: ACTIVATION; --red: GRADIENT;
   --radius: 10px; --controls-band: CONTROLS_BANDpx;
 }
 * { box-sizing: border-box; }
@@ -376,6 +378,8 @@ footer { margin-top: 36px; padding-top: 14px; border-top: 1px solid var(--line);
   .scene { padding: 12px; }
 }
 """.strip().replace("CONTROLS_BAND", str(CONTROLS_BAND))
+for _role in ("input", "parameter", "operation", "activation", "gradient"):   # src/palette.py
+    CSS = CSS.replace(_role.upper(), COLORS[_role].lower())
 
 SCRIPT = r"""
 "use strict";

@@ -12,9 +12,11 @@ from functools import lru_cache
 
 import numpy as np
 from manimlib import (
-    BLUE, FRAME_WIDTH, GREY_A, GREY_B, GREY_D, DOWN, LEFT, RIGHT, UP, WHITE, YELLOW,
+    FRAME_WIDTH, GREY_A, GREY_D, DOWN, LEFT, RIGHT, UP, WHITE,
     Circle, Dot, Square, Tex, Text, VGroup, interpolate_color,
 )
+
+from src.palette import COLORS
 
 __all__ = [
     "INPUT_COLOR",
@@ -51,27 +53,21 @@ __all__ = [
 # Palette and timing (the plan's scheme, defined once)
 # --------------------------------------------------------------------------
 
-# The plan's hues, not manim's stock shades of them: for a red-green
-# colour-blind viewer manim's GREEN, ORANGE, RED and RED_E are nearly one
-# olive (GREEN vs RED is CIEDE2000 4.8 under deuteranopia), RED vs RED_E is
-# 10 even with normal vision, and BLUE_E is 2.4:1 on the #333333 background.
-# These shades keep every pair of roles >= 12 apart under normal vision,
-# deuteranopia, protanopia and tritanopia, and text >= 3:1 (the gradient,
-# the commonest small text, 4:1). README "Colours"; tests/test_colours.py.
-INPUT_COLOR = BLUE                # #58C4DD, manim's BLUE
-PARAMETER_COLOR = "#3A8CB0"       # a darker blue (for BLUE_E)
-OPERATION_COLOR = "#AFEFB8"       # a light green (for GREEN)
-ACTIVATION_COLOR = "#FDA96C"      # a light orange (for ORANGE)
-GRADIENT_COLOR = "#E46C6E"        # a light red (for RED)
-LOSS_COLOR = "#FE261B"            # a deep, saturated red (for RED_E)
-POSITIVE_COLOR = INPUT_COLOR      # value_to_color: blue for positive,
-NEGATIVE_COLOR = GRADIENT_COLOR   # red for negative
-CONSTANT_COLOR = GREY_B
-EDGE_COLOR = GREY_B
-VALUE_TEXT_COLOR = WHITE
-FORWARD_FLOW_COLOR = YELLOW
-HIGHLIGHT_COLOR = YELLOW  # what is being computed right now; a check that passed
-NOTE_COLOR = GREY_A       # asides (the step h of a numerical check)
+# The plan's hues in shades every student can tell apart: src/palette.py.
+INPUT_COLOR = COLORS["input"]
+PARAMETER_COLOR = COLORS["parameter"]
+OPERATION_COLOR = COLORS["operation"]
+ACTIVATION_COLOR = COLORS["activation"]
+GRADIENT_COLOR = COLORS["gradient"]
+LOSS_COLOR = COLORS["loss"]
+POSITIVE_COLOR = COLORS["positive"]   # value_to_color: blue for positive,
+NEGATIVE_COLOR = COLORS["negative"]   # red for negative
+CONSTANT_COLOR = COLORS["constant"]
+EDGE_COLOR = COLORS["edge"]
+VALUE_TEXT_COLOR = COLORS["text"]
+FORWARD_FLOW_COLOR = COLORS["flow"]
+HIGHLIGHT_COLOR = COLORS["flow"]  # what is being computed right now; a check that passed
+NOTE_COLOR = COLORS["note"]       # asides (the step h of a numerical check)
 
 TRANSFORM_TIME = 1.5  # transforms and moves
 FADE_TIME = 0.8       # fades in and out
