@@ -46,6 +46,7 @@ from src.lesson.examples import (  # noqa: E402
 from src.lesson.graph_text import (  # noqa: E402
     backward_code, forward_code, tex_name,
 )
+from src.lesson.identities import said_product  # noqa: E402
 from src.lesson.layer_gradients import TwoLayerBackward  # noqa: E402
 from src.lesson.training_record import record_training  # noqa: E402
 from src.models import MLP, mse  # noqa: E402
@@ -191,8 +192,9 @@ class ChainRuleScene(LectureScene):
 
     def multiply_the_factors(self):
         # The chain: dF/dx = 2g . 1 = 2(x + 2), then the same in numbers.
+        dF_dg, dg_dx, dF_dx = said_product([self.dF_dg.local, self.dg_dx.local], self.dF_dx)
         self.say("The chain rule multiplies them: {dF_dg} times {dg_dx} is {dF_dx}.",
-                 dF_dg=self.dF_dg.local, dg_dx=self.dg_dx.local, dF_dx=self.dF_dx)
+                 dF_dg=dF_dg, dg_dx=dg_dx, dF_dx=dF_dx)
         row = two_link_product(self.example, self.link_g, self.locals,
                                (self.dF_dg.local, self.dg_dx.local), self.dF_dx)
         self.product = row
@@ -625,8 +627,9 @@ class ParametersVsActivationsScene(LectureScene):
                                 for j in range(row.product.n_cols)), lag_ratio=0.2), run_time=1.2)
         i, j = self.net.largest_entry("dL/dW1")
         g, x, grad = a["dL/dz1"][i, 0], a["x"][j, 0], a["dL/dW1"][i, j]
+        said = said_product([g, x], grad)  # the digits entry_caption draws
         self.say("For example, {dL_dh1_i} times {x_j} gives {dL_dW1_ij}.",
-                 dL_dh1_i=g, x_j=x, dL_dW1_ij=grad)
+                 dL_dh1_i=said[0], x_j=said[1], dL_dW1_ij=said[2])
         boxes = cache_panels.entry_boxes(row.upstream.entry(i), row.saved.entry(0, j),
                                          row.product.entry(i, j))
         self.set_caption(cache_panels.entry_caption(1, i, j, g, x, grad), ShowCreation(boxes))

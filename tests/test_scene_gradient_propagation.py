@@ -20,11 +20,10 @@ GradientPropagationScene = lecture_module().GradientPropagationScene
 
 from tests import scene_checks  # noqa: E402
 from tests.scene_checks import (  # noqa: E402
-    assert_no_problems, assert_not_blank, assert_on_time, hex_of, off_frame, opacity,
-    text_overlaps,
+    assert_identities_hold, assert_legible, assert_no_problems, assert_not_blank,
+    assert_on_time, hex_of, off_frame, opacity, shows, text_overlaps,
 )
 from src.autograd import Value  # noqa: E402
-from src.lesson.graph_text import tex_number  # noqa: E402
 from src.models import MLP  # noqa: E402
 from src.visualization import LayerPipeline, ValueMatrix  # noqa: E402
 
@@ -32,6 +31,7 @@ VARIANTS = {
     "lecture": None,                          # the class attributes
     "other": (5, (1.0, 1.0), 0.0),            # another seed, input and target
     "dead_relu": (3, (0.5, -1.0), 1.0),       # two hidden units with z1 < 0: ReLU' = 0 there
+    "extreme": (8, (-2500.0, 0.0004), 1000.0),  # large, tiny and negative numbers
 }
 PLANNED_SECONDS = 50.0
 
@@ -170,6 +170,18 @@ def test_duration_matches_plan(case):
     assert_on_time(run, PLANNED_SECONDS)
 
 
+def test_numbers_stay_legible(case):
+    _, run, _ = case
+    assert_legible(run)
+
+
+def test_drawn_arithmetic_is_true_as_drawn(case):
+    # dL/dout = 2(out - y), the ReLU gate and the outer products entry by entry,
+    # W1^T . dL/dz1 row by column
+    _, run, _ = case
+    assert_identities_hold(run, {"2 * (a - b)", "a*b", "a*b + c*d + e*f"})
+
+
 # --------------------------------------------------------------------------
 # Numbers: the engine's, and the matrix formulas of what is drawn
 # --------------------------------------------------------------------------
@@ -188,7 +200,7 @@ def test_every_drawn_matrix_equals_the_engine(case):
                                            err_msg=f"{variant} {cp.label} {quantity}")
                 for i in range(m.n_rows):
                     for j in range(m.n_cols):
-                        assert m.entry(i, j).string == tex_number(want[quantity][i, j])
+                        assert shows(m.entry(i, j).string, want[quantity][i, j])
     assert seen == set(QUANTITY_COLOR), sorted(set(QUANTITY_COLOR) - seen)
 
 
@@ -202,7 +214,7 @@ def test_every_drawn_number_label_equals_the_engine(case):
             for label in labels:
                 seen.add(quantity)
                 assert label.number == pytest.approx(want[quantity], abs=1e-12), (cp.label, quantity)
-                assert label.string == tex_number(want[quantity])
+                assert shows(label.string, want[quantity])
     assert seen == {"out", "target", "L"}
 
 

@@ -16,8 +16,8 @@ import pytest
 
 from tests.manim_harness import import_manimlib, lecture_module
 from tests.scene_checks import (
-    assert_no_problems, assert_not_blank, assert_on_time, hex_of, off_frame, opacity,
-    text_overlaps,
+    assert_identities_hold, assert_legible, assert_no_problems, assert_not_blank,
+    assert_on_time, hex_of, off_frame, opacity, shows, text_overlaps,
 )
 from tests.scene_checks import scene_run as shared_scene_run
 
@@ -27,7 +27,6 @@ MLPAutogradScene = lecture_module().MLPAutogradScene
 
 from src.autograd import no_grad  # noqa: E402
 from src.data import MOONS_SETTINGS, accuracy, make_moons, train  # noqa: E402
-from src.lesson.graph_text import tex_number  # noqa: E402
 from src.models import MLP, hinge  # noqa: E402
 from src.visualization import NetworkDiagram, ValueMatrix, edge_style  # noqa: E402
 from src.visualization.plots import (  # noqa: E402
@@ -37,6 +36,8 @@ from src.visualization.plots import (  # noqa: E402
 VARIANTS = {
     "lecture": {},
     "other": {"model_seed": 0, "learning_rate": 0.5},
+    # a large step on noise-free moons: weights reach 10, late gradients are zero
+    "large_lr": {"learning_rate": 8.0, "noise": 0.0, "steps": 40},
 }
 PLANNED_SECONDS = 60.0
 
@@ -56,9 +57,9 @@ class Expected:
         s = dict(MOONS_SETTINGS)
         self.model_seed = overrides.get("model_seed", s["model_seed"])
         self.lr = overrides.get("learning_rate", s["lr"])
-        self.steps = s["steps"]
+        self.steps = overrides.get("steps", s["steps"])
         self.sizes = s["sizes"]
-        self.X, self.y = make_moons(s["n"], s["noise"], s["data_seed"])
+        self.X, self.y = make_moons(s["n"], overrides.get("noise", s["noise"]), s["data_seed"])
         model = MLP(2, self.sizes, activation=s["activation"], seed=self.model_seed)
         self.labels = [p.label for p in model.parameters()]
         self.params = [[p.data for p in model.parameters()]]
@@ -188,6 +189,21 @@ def test_duration_matches_plan(case):
     assert_on_time(run, PLANNED_SECONDS)
 
 
+def test_numbers_stay_legible(case):
+    _, run, _, _ = case
+    assert_legible(run)
+
+
+def test_drawn_arithmetic_is_true_as_drawn(case):
+    # the SGD update w - eta * dL/dw = new w, at every shown step
+    _, run, scene, _ = case
+    assert_identities_hold(run, {"a - b * c"})
+    steps = {label.step for cp in run.checkpoints for top in cp.mobjects
+             for label in top.get_family()
+             if getattr(label, "kind", None) == "weight_after" and getattr(label, "identities", 0)}
+    assert steps == set(scene.shown_steps)
+
+
 # --------------------------------------------------------------------------
 # The run stated on screen is the run drawn
 # --------------------------------------------------------------------------
@@ -269,7 +285,7 @@ def test_drawn_numbers_equal_an_independent_run(case):
             else:
                 raise AssertionError(f"unexpected kind {kind!r}")
             if hasattr(m, "string") and kind not in ("predicted", "label"):
-                assert m.string == tex_number(m.number), (cp.label, kind, m.string)
+                assert shows(m.string, m.number), (cp.label, kind, m.string)
     shown = set(scene.shown_steps)
     for kind in ("input", "hidden", "output", "score", "term", "loss", "grad_matrix",
                  "weight_before", "grad", "weight_after"):

@@ -8,7 +8,8 @@ import pytest
 
 from tests.manim_harness import import_manimlib, lecture_module
 from tests.scene_checks import (
-    assert_clean, assert_not_blank, assert_on_time, hex_of, scene_run, visible_texts,
+    assert_clean, assert_legible, assert_not_blank, assert_on_time, hex_of, scene_run,
+    visible_texts,
 )
 
 mn = import_manimlib()
@@ -20,7 +21,8 @@ from src.visualization import (  # noqa: E402
     ComputationNode, NetworkDiagram, edge_style, value_to_color,
 )
 
-VARIANTS = {"lecture": {}, "other": {"seed": 11, "x_input": (-1.2, 0.9), "target": -1.0}}
+VARIANTS = {"lecture": {}, "other": {"seed": 11, "x_input": (-1.2, 0.9), "target": -1.0},
+            "extreme": {"x_input": (250.0, -0.004), "target": -300.0}}  # large, tiny, negative
 PLANNED_SECONDS = 20.0
 
 
@@ -51,6 +53,11 @@ def test_runs_clean_and_on_time(case):
     assert_clean(run)
     assert_not_blank(run)
     assert_on_time(run, PLANNED_SECONDS)
+
+
+def test_numbers_stay_legible(case):
+    _, run, _ = case
+    assert_legible(run)
 
 
 def test_five_takeaways_appear_one_by_one(case):

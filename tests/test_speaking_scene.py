@@ -152,3 +152,30 @@ def test_the_poster_is_the_moment_it_is_marked_not_its_beats_start():
     story = holder["scene"].narration()
     assert story["beats"][0]["start"] == 0.0
     assert story["poster"] == pytest.approx(1.25)
+
+
+def test_a_drawn_identity_is_written_and_said_with_its_drawn_digits():
+    # 1 + (-0.000321) drawn exactly is 0.999679: the caption and the voice
+    # say so too, not "= 1" (three digits each would make the sentence false)
+    from src.lesson.identities import said_numbers, shown_identity
+    from src.rendering.scene import LectureScene
+    from tests.manim_harness import run_scene
+
+    holder = {}
+    terms, total = [1.0, -0.000321], 1.0 - 0.000321
+
+    class Adding(LectureScene):
+        def construct(self):
+            holder["scene"] = self
+            a, b, c = said_numbers(shown_identity("a + b", terms, total), terms, total)
+            self.say("They add up: {a} + ({b}) = {c}.", "They add up: {a} plus {b} is {c}.",
+                     a=a, b=b, c=c)
+            self.say("Alone, {c} is said as usual.", c=total)
+
+    run_scene(Adding)
+    first, second = holder["scene"].narration()["beats"]
+    assert first["text"] == "They add up: 1 + (-0.000321) = 0.999679."
+    assert first["spoken"].endswith("is zero point nine nine nine six seven nine.")
+    assert first["numbers"] == {"a": 1.0, "b": -0.000321, "c": total}  # the engine's values
+    assert first["digits"] == {"a": "1", "b": "-0.000321", "c": "0.999679"}
+    assert second["text"] == "Alone, 1 is said as usual." and "digits" not in second

@@ -222,10 +222,10 @@ def said(arguments: dict) -> dict:
     numbers formatted as the scenes draw them)."""
     arguments = dict(arguments)
     text, spoken = arguments.pop("text"), arguments.pop("spoken")
-    words = {k: format_number(v) for k, v in arguments.items()}
+    words = {k: getattr(v, "text", None) or format_number(v) for k, v in arguments.items()}
     caption = text.format(**words)
     return {"text": caption, "spoken": spoken_form((spoken or text).format(**words)),
-            "numbers": arguments}
+            "numbers": arguments, "digits": words}
 
 
 def sentence_beats() -> list:
@@ -292,6 +292,12 @@ def all_beats(request):
     return beats
 
 
+def beat_numbers(beat: dict) -> dict:
+    """A beat's named numbers as written and said (its drawn digits if any)."""
+    from tests.test_scene_narration import named_texts
+    return named_texts(beat)
+
+
 def test_every_beat_is_speakable(all_beats):
     problems = {}
     for beat in all_beats:
@@ -317,8 +323,7 @@ def test_every_named_number_is_heard(all_beats):
     # Each number a beat names is in what the voice says, in words (a
     # `spoken=` wording that dropped one would go unnoticed otherwise).
     for beat in all_beats:
-        for value in beat.get("numbers", {}).values():
-            text = format_number(value)
+        for text in beat_numbers(beat).values():
             words = ("minus " if text.startswith("-") else "") + number_words(text.lstrip("-"))
             assert words in beat["spoken"], (beat["text"], text, beat["spoken"])
 
@@ -328,7 +333,7 @@ def test_scene_beats_name_every_number_they_show(scene_beats):
     # explainer also shows the user's expression, constants and all).
     number = re.compile(r"(?<![\w.])-?\d+(?:\.\d+)?(?:e-?\d+)?")
     for beat in scene_beats:
-        named = {format_number(v) for v in beat.get("numbers", {}).values()}
+        named = set(beat_numbers(beat).values())
         assert set(number.findall(beat["text"])) <= named, beat
 
 

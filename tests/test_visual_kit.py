@@ -18,7 +18,8 @@ from manimlib.utils.color import color_to_hex, color_to_rgb  # noqa: E402
 
 from src.autograd import Value  # noqa: E402
 from src.lesson.examples import lecture_loss, shared_input  # noqa: E402
-from src.lesson.graph_text import backward_code, graph_names, tex_number  # noqa: E402
+from src.lesson.graph_text import backward_code, graph_names  # noqa: E402
+from src.visualization.formulas import number_tex  # noqa: E402
 from src import visualization as vis  # noqa: E402
 from src.visualization import (  # noqa: E402
     CodePanel, ComputationGraph, GradientFlow, seed_gradient, value_to_color,
@@ -260,7 +261,7 @@ def test_value_labels_show_engine_numbers(graphs, name):
     _, graph = graphs[name]
     for v, node in graph.value_nodes.items():
         assert node.value_label.number == v.data
-        assert node.value_label.string == tex_number(v.data)
+        assert node.value_label.string == number_tex(v.data)
         assert opacity(node.grad_label) == 0  # placeholder, invisible
 
 
@@ -274,7 +275,7 @@ def test_drawn_gradients_equal_engine_gradients(name):
     for v, grad in zip(root.topological_order(), expected):
         label = graph.node(v).grad_label
         assert label.number == pytest.approx(grad, rel=1e-12, abs=1e-12), graph.names[v]
-        assert label.string == tex_number(grad)
+        assert label.string == number_tex(grad)
         for sm in label.family_members_with_points():
             assert same_color(sm.get_fill_color(), style.GRADIENT_COLOR)
             assert sm.get_fill_opacity() > 0
@@ -433,7 +434,7 @@ def _check_annotations(panel, values, place):
         label = panel.annotations[index]
         line = panel.lines[index]
         assert label.number == x
-        assert label.string == tex_number(x)
+        assert label.string == number_tex(x)
         assert label.get_left()[0] >= line.get_right()[0]
         assert line.get_bottom()[1] - EPS <= label.get_y() <= line.get_top()[1] + EPS
         for sm in label.family_members_with_points():
@@ -464,7 +465,7 @@ def test_code_panel_annotations_right_of_line_and_in_frame(place):
 
 
 def test_code_panel_wide_annotations_stay_in_frame():
-    # Big inputs give gradients like -1.23 x 10^5: still inside the frame
+    # Big inputs give gradients like -1.23e5: still inside the frame
     # when the panel is placed as BackwardPassScene places it.
     panel, _ = lecture_panel()
     _place_like_scene(panel)

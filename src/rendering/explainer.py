@@ -38,15 +38,19 @@ from src.lesson.expression import (
     ExplainError, Explanation, explain, expression_tex, legibility_error,
     GRAPH_HEIGHT, GRAPH_WIDTH,
 )
-from src.lesson.graph_text import backward_code, tex_name, tex_number
+from src.lesson.graph_text import backward_code, tex_name
+from src.lesson.identities import shown_identity
 from src.visualization.code_panel import CodePanel
 from src.visualization.graph import ComputationGraph, GradientFlow, seed_gradient
 from src.visualization.graph_beats import (
     accumulate_sentence, chain_rule_caption, code_line_products, expression_sentence,
-    leaves_sentence, operation_equation, operation_sentence, result_sentence, rule_card,
+    leaves_sentence, operation_caption, operation_sentence, result_sentence, rule_card,
     rule_sentence, seed_sentence, step_sentence,
 )
 from src.rendering.scene import LectureScene
+from src.visualization.formulas import (
+    identity_labels, number_label, relation_tex, typeset_row,
+)
 from src.visualization.style import (
     CODE_FONT,
     FADE_TIME, GRADIENT_COLOR, HIGHLIGHT_COLOR, LOSS_COLOR, NOTE_COLOR, OPERATION_COLOR,
@@ -54,7 +58,7 @@ from src.visualization.style import (
 )
 
 __all__ = ["ExplainExpressionScene", "ExplainerLayout", "explainer_layout", "number_labels",
-           "check_table", "Box"]
+           "accumulate_row", "check_table", "Box"]
 
 EDGE = 0.2                     # keep this far from every edge of the frame
 TITLE = "Autograd, on your expression"
@@ -236,8 +240,11 @@ class ExplainExpressionScene(LectureScene):
         leaves = self.graph.leaves()
         named = [v for v in leaves if v.label]
         self.say(**leaves_sentence(named, self.names))
-        caption = self.bottom_caption(math_label(r",\quad ".join(
-            f"{tex_name(self.names[v])} = {tex_number(v.data)}" for v in named)))
+        pieces = []
+        for k, v in enumerate(named):
+            pieces += [(r",\quad " if k else "") + f"{tex_name(self.names[v])} =",
+                       number_label(v.data)]
+        caption = self.bottom_caption(typeset_row(pieces))
         self.play(LaggedStart(*(self.graph.reveal_leaf(v) for v in leaves), lag_ratio=0.3),
                   self.swap_caption(caption), run_time=TRANSFORM_TIME)
         self.wait()
@@ -248,7 +255,7 @@ class ExplainExpressionScene(LectureScene):
         card = None
         for value in self.graph.operations():
             self.say(**operation_sentence(value, self.names))
-            caption = self.bottom_caption(math_label(operation_equation(value, self.names)))
+            caption = self.bottom_caption(operation_caption(value, self.names, CAPTION_HEIGHT))
             self.play(self.swap_caption(caption), *( [FadeOut(card)] if card else []),
                       run_time=FADE_TIME)
             card = None
@@ -295,10 +302,7 @@ class ExplainExpressionScene(LectureScene):
             if before is not None:
                 total = before + contribution.added
                 sentence = accumulate_sentence(self.root, step, contribution, before, self.names)
-                accumulate = math_label(
-                    rf"\text{{accumulate: }} {tex_number(before)} + "
-                    rf"({tex_number(contribution.added)}) = {tex_number(total)}",
-                    HIGHLIGHT_COLOR)
+                accumulate = accumulate_row(before, contribution.added, total)
                 if self.layout.arrangement == "side":  # a wide, low band: beside the product
                     numeric = rows[1]
                     rows.remove(numeric)
@@ -379,6 +383,17 @@ class ExplainExpressionScene(LectureScene):
         return card
 
 
+def accumulate_row(before: float, added: float, total: float) -> VGroup:
+    """"accumulate: before + (added) = total" in yellow, with the digits that
+    make the sum exact as drawn."""
+    shown = shown_identity("a + b", [before, added], total)
+    before_n, added_n, total_n = identity_labels(shown, [before, added], total,
+                                                 HIGHLIGHT_COLOR, HIGHLIGHT_COLOR)
+    return typeset_row([(r"\text{accumulate: }", HIGHLIGHT_COLOR), before_n,
+                        ("+", HIGHLIGHT_COLOR), added_n, (relation_tex(shown), HIGHLIGHT_COLOR),
+                        total_n])
+
+
 def check_table(explanation: Explanation, box: Box) -> VGroup:
     """One row per leaf: the engine's gradient, numerical_grad's, a verdict,
     under a one-line header; fitted into `box`. `.rows[i]` has `.engine`,
@@ -390,11 +405,9 @@ def check_table(explanation: Explanation, box: Box) -> VGroup:
         numerical = explanation.numerical[name]
         ok = explanation.agrees(name)
         lhs = math_label(rf"\frac{{\partial {root}}}{{\partial {tex_name(name)}}} =")
-        engine_label = math_label(tex_number(engine), GRADIENT_COLOR)
-        engine_label.number = engine
+        engine_label = number_label(engine, GRADIENT_COLOR)
         sign = math_label(r"\approx" if ok else r"\neq", GREY_A)
-        numeric_label = math_label(tex_number(numerical, digits=4), NOTE_COLOR)
-        numeric_label.number = numerical
+        numeric_label = number_label(numerical, NOTE_COLOR, digits=4)
         mark = math_label(r"\checkmark" if ok else r"\times",
                           HIGHLIGHT_COLOR if ok else GRADIENT_COLOR)
         row = VGroup(lhs, engine_label, sign, numeric_label, mark)

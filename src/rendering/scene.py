@@ -48,6 +48,7 @@ from manimlib import UP, FadeIn, FadeOut, FadeTransform, InteractiveScene
 from manimlib.scene.scene import EndScene
 
 from src.lesson.graph_text import format_number
+from src.lesson.identities import ShownNumber
 from src.narration.captions import beat_cues, to_vtt
 from src.narration.soundtrack import SoundtrackError, add_audio, build_soundtrack
 from src.narration.voice import VoiceError, audio_enabled, check_voice, speak
@@ -111,15 +112,20 @@ class LectureScene(FastRenderMixin, InteractiveScene):
         previous beat's speech is heard to its end first."""
         self.finish_speaking()
         values = {name: float(value) for name, value in numbers.items()}
-        caption = _fill(text, values)
+        # a number of a drawn identity is said with the digits it is drawn with
+        digits = {name: value.text for name, value in numbers.items()
+                  if isinstance(value, ShownNumber)}
+        caption = _fill(text, values, digits)
         if not caption:
             raise ValueError(f"{type(self).__name__}.say() needs some words to say")
         now = self.clock()
-        speech = speak(_fill(spoken, values) if spoken else caption)
+        speech = speak(_fill(spoken, values, digits) if spoken else caption)
         beat = {"start": round(now, 4), "text": caption, "spoken": speech.text,
                 "speech": round(speech.duration, 4)}
         if values:
             beat["numbers"] = values
+        if digits:
+            beat["digits"] = digits
         self.beats.append(beat)
         self.speeches.append(speech)
         self.speaking_until = now + speech.duration + PAUSE_AFTER_SPEECH
@@ -217,8 +223,10 @@ class LectureScene(FastRenderMixin, InteractiveScene):
                 Path(path).unlink()
 
 
-def _fill(template: str, values: dict) -> str:
-    """The text with its `{name}` fields filled with numbers as the scenes draw them."""
-    text = template.format(**{k: format_number(v) for k, v in values.items()}) if values \
-        else str(template)
+def _fill(template: str, values: dict, digits: dict | None = None) -> str:
+    """The text with its `{name}` fields filled with numbers as the scenes
+    draw them (`digits`: the text of those an identity drew)."""
+    digits = digits or {}
+    text = template.format(**{k: digits.get(k) or format_number(v)
+                              for k, v in values.items()}) if values else str(template)
     return " ".join(text.split())

@@ -23,11 +23,14 @@ The module's constants are the scene's layout. Helpers return mobjects.
 from __future__ import annotations
 
 from manimlib import (
-    DOWN, RIGHT, UP, GREY_B, YELLOW,
+    DOWN, FRAME_WIDTH, RIGHT, UP, GREY_B, YELLOW,
     Line, SurroundingRectangle, VGroup,
 )
 
-from src.visualization.formulas import number_label, typeset_row
+from src.lesson.identities import shown_identity, shown_matrix_product
+from src.visualization.formulas import (
+    identity_labels, record_identity, relation_tex, typeset_row,
+)
 from src.visualization.network import LayerPipeline
 from src.visualization.style import (
     ACTIVATION_COLOR, GRADIENT_COLOR, INPUT_COLOR, LOSS_COLOR, OPERATION_COLOR,
@@ -54,6 +57,7 @@ FORMULA_Y = -0.95         # h = Wx + b and dL/dW = dL/dh . x^T; the layer rules
 PRODUCT_ROW_Y = -1.95     # layer 2's product with numbers
 ENGINE_ROW_Y = -2.75      # the engine's W2.grad under it
 LAYER1_ROW_Y = -2.22      # layer 1's product with numbers
+ROW_MAX_WIDTH = FRAME_WIDTH - 0.6  # a product row, at most
 PARAMETERS_MAX_WIDTH = 6.4
 
 
@@ -132,16 +136,26 @@ def linear_layer_rule() -> VGroup:
 class OuterProduct(VGroup):
     """upstream . saved^T = product (then `extra`), on one row: the saved
     values laid down as a row, its entries and the product's hidden until
-    revealed. Parts: `.upstream`, `.dot`, `.saved`, `.equals`, `.product`."""
+    revealed. Parts: `.upstream`, `.dot`, `.saved`, `.equals`, `.product`;
+    the digits make every entry true as drawn (each product entry records
+    its identity)."""
 
     def __init__(self, upstream, saved, saved_color, product, *extra):
-        super().__init__(ValueMatrix(upstream, GRADIENT_COLOR), math_label(r"\cdot"),
-                         ValueMatrix([saved], saved_color), math_label("="),
-                         ValueMatrix(product, GRADIENT_COLOR), *extra)
+        column = [[float(x)] for x in _flat(upstream)]
+        row = [[float(x) for x in _flat(saved)]]
+        up_text, saved_text, product_text, shown = shown_matrix_product(
+            column, row, [[float(x) for x in _flat(r)] for r in _rows(product)])
+        super().__init__(ValueMatrix(upstream, GRADIENT_COLOR, texts=up_text),
+                         math_label(r"\cdot"),
+                         ValueMatrix([saved], saved_color, texts=saved_text), math_label("="),
+                         ValueMatrix(product, GRADIENT_COLOR, texts=product_text), *extra)
         self.upstream, self.dot, self.saved, self.equals, self.product = self[:5]
+        for entry, identity in zip(self.product.all_entries(), shown):
+            record_identity(entry, identity)
         for entry in (*self.saved.all_entries(), *self.product.all_entries()):
             entry.set_opacity(0)
         self.arrange(RIGHT, buff=0.25)
+        self.set_max_width(ROW_MAX_WIDTH)  # wide numbers: the row shrinks to the frame
 
     def reveal_saved(self, source) -> list:
         """Animations: each saved entry flies out of `source`, the cached column."""
@@ -154,10 +168,24 @@ class OuterProduct(VGroup):
                            [self.upstream.entry(i), self.saved.entry(0, j)], **options)
 
 
+def _rows(values) -> list:
+    """A matrix's rows (a flat list or a column array is one column)."""
+    rows = [list(r) if hasattr(r, "__len__") else [r] for r in values]
+    return rows
+
+
+def _flat(values) -> list:
+    return [x for row in _rows(values) for x in row]
+
+
 def mse_row(out: float, target: float, loss: float) -> VGroup:
-    """L = (h2 - y)^2 = (out - target)^2 = loss."""
-    return typeset_row(["L = (h_2 - y)^2 =", "(", number_label(out), "-", number_label(target),
-                        ")^2", "=", number_label(loss, LOSS_COLOR)])
+    """L = (h2 - y)^2 = (out - target)^2 = loss, true as drawn."""
+    shown = shown_identity("(a - b)**2", [out, target], loss)
+    out_n, target_n, loss_n = identity_labels(shown, [out, target], loss,
+                                              result_color=LOSS_COLOR,
+                                              bracket_negative=[False, True])
+    return typeset_row(["L = (h_2 - y)^2 =", "(", out_n, "-", target_n, ")^2",
+                        relation_tex(shown), loss_n])
 
 
 # what layer k's weight gradient multiplies: (weight, output, saved input as a row)
@@ -178,11 +206,10 @@ def entry_caption(k: int, i: int, j: int, g: float, a: float, product: float) ->
     else:
         entry = rf"(W_{k})_{{{i + 1}{j + 1}}}"
         factors = rf"\partial L / \partial h_{{{k},{i + 1}}} \cdot x_{{{j + 1}}}"
-    return typeset_row([
-        rf"\partial L / \partial {entry} = {factors} =",
-        number_label(g, bracket_negative=True), r"\cdot",
-        number_label(a, bracket_negative=True), "=", number_label(product, GRADIENT_COLOR),
-    ])
+    shown = shown_identity("a * b", [g, a], product)
+    g_n, a_n, product_n = identity_labels(shown, [g, a], product, result_color=GRADIENT_COLOR)
+    return typeset_row([rf"\partial L / \partial {entry} = {factors} =",
+                        g_n, r"\cdot", a_n, relation_tex(shown), product_n])
 
 
 def entry_boxes(*entries) -> VGroup:

@@ -23,11 +23,14 @@ from manimlib import (
 )
 
 from src.autograd import Value
-from src.lesson.graph_text import graph_names, local_rule, tex_name, tex_number
+from src.lesson.graph_text import graph_names, local_rule, tex_name
+from src.lesson.identities import joined, shown_identity
 from src.visualization.chain import (
     ChainNode, FunctionBox, FunctionChain, chain_links, link_formula, link_local, substitute,
 )
-from src.visualization.formulas import number_label, typeset_row
+from src.visualization.formulas import (
+    number_label, number_tex, record_identity, relation_tex, typeset_row,
+)
 from src.visualization.style import (
     ACTIVATION_COLOR, GRADIENT_COLOR, HIGHLIGHT_COLOR, INPUT_COLOR, LOSS_COLOR, NOTE_COLOR,
     VALUE_TEXT_COLOR, text_label,
@@ -102,7 +105,7 @@ class ChainLabels:
         pieces = [(derivative(tex_name(out), tex_name(inp)), GRADIENT_COLOR), "="]
         if not with_name:
             pieces = []
-        if rule != tex_number(contribution.local):
+        if rule != number_tex(contribution.local):
             pieces += [(rule, GRADIENT_COLOR), "="]
         label = typeset_row(pieces + [number], scale=scale)
         label.rule_part = label[2] if with_name else label[0]
@@ -182,14 +185,18 @@ def two_link_product(labels: ChainLabels, inner, locals_, factors, total: float)
     if inner_rule != "1":  # a factor 1 is left out of the simplified form
         simplified = rf"{simplified} \cdot {inner_rule}"
     g, x, F = names[inner.value], names[inner.input], names[labels.root]
-    n1 = labels.number(factors[0], f"d{F}/d{g}", GRADIENT_COLOR, bracket_negative=True)
-    n2 = labels.number(factors[1], f"d{g}/d{x}", GRADIENT_COLOR, bracket_negative=True)
-    result = labels.number(total, f"d{F}/d{x}", GRADIENT_COLOR)
+    shown = shown_identity("a * b", factors, total)
+    n1 = labels.number(factors[0], f"d{F}/d{g}", GRADIENT_COLOR, bracket_negative=True,
+                       text=shown.operands[0])
+    n2 = labels.number(factors[1], f"d{g}/d{x}", GRADIENT_COLOR, bracket_negative=True,
+                       text=shown.operands[1])
+    result = labels.number(total, f"d{F}/d{x}", GRADIENT_COLOR, text=shown.result)
     row = typeset_row([
         (derivative(F_name, x_name), GRADIENT_COLOR), "=",
         (outer_rule, GRADIENT_COLOR), r"\cdot", (inner_rule, GRADIENT_COLOR), "=", simplified,
-        "=", n1, r"\cdot", n2, "=", result,
+        "=", n1, r"\cdot", n2, relation_tex(shown), result,
     ], height=0.75)
+    record_identity(result, shown)
     return row.move_to(PRODUCT_Y * UP)
 
 
@@ -200,13 +207,20 @@ def numerical_check(labels: ChainLabels, x: Value, plus: float, minus: float, h:
     `[1]` the note; `.estimate` the estimate's label."""
     F_name, x_name = labels.tex(labels.root), labels.tex(x)
     F, xn = labels.names[labels.root], labels.names[x]
-    estimate_label = labels.number(estimate, "numerical", GRADIENT_COLOR, digits=6)
+    # F(x+h) and F(x-h) need many digits for their difference to show
+    shown = shown_identity("(a - b) / c", [plus, minus, 2 * h], estimate, digits=8,
+                           result_digits=6)
+    plus_text, minus_text, two_h_text = shown.operands
+    estimate_label = labels.number(estimate, "numerical", GRADIENT_COLOR, digits=6,
+                                   text=shown.result)
     check = typeset_row([
         rf"\frac{{{F_name}({x_name}+h) - {F_name}({x_name}-h)}}{{2h}}", "=",
-        "(", labels.number(plus, f"{F}({xn}+h)", digits=8), "-",
-        labels.number(minus, f"{F}({xn}-h)", digits=8), ")", "/", labels.number(2 * h, "2h"),
-        r"\approx", estimate_label, (r"\;\checkmark", HIGHLIGHT_COLOR),
+        "(", labels.number(plus, f"{F}({xn}+h)", digits=8, text=plus_text), "-",
+        labels.number(minus, f"{F}({xn}-h)", digits=8, text=minus_text), ")", "/",
+        labels.number(2 * h, "2h", text=two_h_text),
+        relation_tex(shown), estimate_label, (r"\;\checkmark", HIGHLIGHT_COLOR),
     ], height=0.7)
+    record_identity(estimate_label, shown)
     h_note = typeset_row([("h", NOTE_COLOR), ("=", NOTE_COLOR),
                           labels.number(h, "h", NOTE_COLOR)], height=0.24)
     h_note.next_to(check, RIGHT, buff=0.5)
@@ -228,13 +242,18 @@ def chain_product(labels: ChainLabels, contributions, x: Value) -> VGroup:
     then the engine's own x.grad."""
     names = labels.names
     F, xn = names[labels.root], names[x]
+    order = list(reversed(range(len(labels.links))))  # from F back to x
+    factors = [contributions[k].local for k in order]
+    shown = shown_identity(joined("*", len(factors)), factors, contributions[0].added)
     pieces = [(derivative(labels.tex(labels.root), labels.tex(x)), GRADIENT_COLOR), "="]
-    for i, k in enumerate(reversed(range(len(labels.links)))):
+    for i, k in enumerate(order):
         link = labels.links[k]
         pieces += ([r"\cdot"] if i else []) + [labels.number(
             contributions[k].local, f"d{names[link.value]}/d{names[link.input]}",
-            GRADIENT_COLOR, bracket_negative=True)]
-    pieces += ["=", labels.number(contributions[0].added, f"d{F}/d{xn}", GRADIENT_COLOR),
+            GRADIENT_COLOR, bracket_negative=True, text=shown.operands[i])]
+    product = labels.number(contributions[0].added, f"d{F}/d{xn}", GRADIENT_COLOR,
+                            text=shown.result)
+    pieces += [relation_tex(shown), record_identity(product, shown),
                r"\qquad", rf"\texttt{{{xn}.grad}} =",
                labels.number(x.grad, f"{xn}.grad", GRADIENT_COLOR),
                (r"\;\checkmark", HIGHLIGHT_COLOR)]

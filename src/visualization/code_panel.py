@@ -12,7 +12,7 @@ from manimlib import (
     DOWN, GREY_B, LEFT, RIGHT, UP, WHITE, YELLOW, FadeIn, Rectangle, Transform, VGroup,
 )
 
-from src.lesson.graph_text import tex_number
+from src.visualization.formulas import number_tex
 from src.visualization.style import CODE_FONT, GRADIENT_COLOR, math_label, text_label
 
 
@@ -79,7 +79,7 @@ class CodePanel(VGroup):
 
     def annotate(self, index: int, value: float):
         """Show `value` as the result of line `index` (replacing any old one)."""
-        label = math_label(tex_number(value), self.value_color)
+        label = math_label(number_tex(value), self.value_color)
         label.set_height(self.lines[index].get_height() * 1.05)
         label.set_max_width(self.value_slot.get_width())
         label.next_to(self.lines[index], RIGHT, buff=0)

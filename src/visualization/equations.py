@@ -23,14 +23,15 @@ from manimlib import (
     Arrow, RoundedRectangle, VGroup, VShowPassingFlash, interpolate_color,
 )
 
-from src.visualization.formulas import number_label
+from src.lesson.identities import shown_matrix_product
+from src.visualization.formulas import number_label, record_identity
 from src.visualization.network import flash_path
 from src.visualization.style import math_label, text_label
 from src.visualization.tensors import ValueMatrix
 
 __all__ = [
     "ENTRY_HEIGHT", "FORMULA_SCALE",
-    "formula", "formula_number", "formula_matrix", "formula_line",
+    "formula", "formula_number", "formula_matrix", "matrix_identity", "formula_line",
     "GradientEquation", "role_tag", "math_tag", "role_arrow", "arrow_flash", "fork_arrows",
 ]
 
@@ -44,18 +45,36 @@ def formula(tex: str, color=WHITE):
     return math_label(tex, color).scale(FORMULA_SCALE)
 
 
-def formula_number(x: float, color=WHITE, quantity: str | None = None):
-    """One engine number as TeX at the formula size, remembering `.number`."""
-    label = number_label(x, color).scale(FORMULA_SCALE)
+def formula_number(x: float, color=WHITE, quantity: str | None = None, text: str | None = None,
+                   bracket_negative: bool = False):
+    """One engine number as TeX at the formula size, remembering `.number`
+    (`text`: the digits an identity chose)."""
+    label = number_label(x, color, text=text, bracket_negative=bracket_negative)
+    label.scale(FORMULA_SCALE)
     label.quantity = quantity
     return label
 
 
-def formula_matrix(values, color, quantity: str) -> ValueMatrix:
-    """A `ValueMatrix` at the scene's size, tagged with what it shows."""
-    m = ValueMatrix(values, color, entry_height=ENTRY_HEIGHT, h_buff=0.26, v_buff=0.14)
+def formula_matrix(values, color, quantity: str, texts=None) -> ValueMatrix:
+    """A `ValueMatrix` at the scene's size, tagged with what it shows
+    (`texts`: its entries' digits, when an identity chose them)."""
+    m = ValueMatrix(values, color, entry_height=ENTRY_HEIGHT, h_buff=0.26, v_buff=0.14,
+                    texts=texts)
     m.quantity = quantity
     return m
+
+
+def matrix_identity(a, b, c, quantities, colors, elementwise: bool = False) -> tuple:
+    """Three `formula_matrix`es for a . b = c (or a (.) b = c, `elementwise`)
+    with digits that make every entry of c true as drawn (each entry of c
+    records its identity)."""
+    values = [[[float(x) for x in row] for row in m] for m in (a, b, c)]
+    *texts, identities = shown_matrix_product(*values, elementwise=elementwise)
+    matrices = [formula_matrix(v, color, q, texts=t)
+                for v, color, q, t in zip(values, colors, quantities, texts)]
+    for entry, identity in zip(matrices[2].all_entries(), identities):
+        record_identity(entry, identity)
+    return tuple(matrices)
 
 
 def formula_line(*pieces, buff=0.1) -> VGroup:

@@ -1,10 +1,26 @@
-"""Numbers and formulas as labels: each number remembers what it shows.
+r"""Numbers and formulas as labels: each number remembers what it shows.
 
 `number_label(x)` is one engine number as a Tex with `.number = x` (tests
 compare it with the engine). `typeset_row(pieces)` typesets a formula once,
 as TeX would, and hands it back as one Tex per piece, so a factor can be
 coloured, highlighted or moved on its own and a number in it is still a
 `number_label`.
+
+Numbers are drawn as `number_tex` writes them: 3 significant digits, and
+"1.23e5" (not 1.23 x 10^5) from 1000 up and under 0.0001, so a large
+or tiny number keeps full-size digits in a small label.
+
+An arithmetic identity (a sum, a product, an update) is drawn from
+`shown_identity` (src/lesson/identities.py), which picks the digits of its
+operands and result together so that it holds as drawn:
+
+    shown = shown_identity("a * b", [upstream, local], added)
+    a, b, r = identity_labels(shown, [upstream, local], added, bracket_negative=True)
+    row = typeset_row([a, r"\cdot", b, relation_tex(shown), r])
+
+The result label records the identity (`r.identities`, see
+`record_identity`): tests re-evaluate it from the drawn text whenever the
+result is on screen.
 """
 
 from __future__ import annotations
@@ -12,34 +28,85 @@ from __future__ import annotations
 from manimlib import RIGHT, WHITE, RoundedRectangle, Tex, VGroup
 
 from src.autograd import Value
-from src.lesson.graph_text import tex_number
+from src.lesson.identities import APPROX, ShownIdentity, significant
 from src.visualization.style import PARAMETER_COLOR, math_label
 from src.visualization.style import digit_height as zero_height  # typeset_row has a digit_height argument
 
-__all__ = ["number_label", "typeset_row", "tag_labels", "parameter_backing"]
+__all__ = ["number_tex", "plain_tex", "number_label", "identity_labels", "relation_tex",
+           "record_identity", "typeset_row", "tag_labels", "parameter_backing"]
+
+
+def plain_tex(text: str) -> str:
+    """A plain number ("-0.5", "1.23e5", "2e-7") as the kit's TeX: the
+    exponent stays on the line ("1.23\\mathrm{e}5"), as Python prints it,
+    so its digits are as tall as the others."""
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        exponent = exponent.lstrip("+")
+        return rf"{mantissa}\mathrm{{e}}{{{exponent}}}" if exponent.startswith("-") else \
+            rf"{mantissa}\mathrm{{e}}{exponent}"
+    return text
+
+
+def number_tex(x: float, digits: int = 3) -> str:
+    """`x` to `digits` significant digits as the kit draws it (see plain_tex)."""
+    return plain_tex(significant(x, digits))
 
 
 def number_label(x: float, color=WHITE, digits: int = 3, bracket_negative: bool = False,
-                 signed: bool = False, key=None, **tags) -> Tex:
-    """A number as LaTeX (tex_number), with `.number = x` for checks and
-    tests, `.digits` and an optional `.key` naming what it is.
+                 signed: bool = False, key=None, text: str | None = None, **tags) -> Tex:
+    """A number as LaTeX (number_tex), with `.number = x` for checks and
+    tests, `.digits`, `.shown` (the plain text drawn) and an optional `.key`
+    naming what it is.
 
-    `bracket_negative` writes (-1.5); `signed` writes +1 for a positive
-    number. Other keywords (e.g. `kind="grad", step=3`) become attributes,
-    so a test can tell what a drawn number stands for.
+    `text` draws that plain text instead of `x` to `digits` digits (an
+    identity's digits, see `identity_labels`). `bracket_negative` writes
+    (-1.5); `signed` writes +1 for a positive number. Other keywords (e.g.
+    `kind="grad", step=3`) become attributes, so a test can tell what a
+    drawn number stands for.
     """
     x = float(x.data if isinstance(x, Value) else x)  # a Value shows its data
-    text = tex_number(x, digits)
-    if bracket_negative and text.startswith("-"):
-        text = f"({text})"
+    shown = significant(x, digits) if text is None else text
+    tex = plain_tex(shown)
+    if bracket_negative and tex.startswith("-"):
+        tex = f"({tex})"
     if signed and x > 0:
-        text = "+" + text
-    label = math_label(text, color)
+        tex = "+" + tex
+    label = math_label(tex, color)
     label.number = x
     label.digits = digits
+    label.shown = shown
     label.key = key
     for name, value in tags.items():
         setattr(label, name, value)
+    return label
+
+
+def identity_labels(shown: ShownIdentity, operands, result, operand_color=WHITE,
+                    result_color=WHITE, bracket_negative=True, **options) -> list:
+    """Number labels for an identity's operands and result, with the digits
+    `shown` chose; `.number` stays the engine's value. `operand_color` and
+    `bracket_negative` are one value or a list, one per operand; other
+    keywords go to number_label."""
+    def each(option) -> list:
+        return list(option) if isinstance(option, list) else [option] * len(operands)
+    labels = [number_label(x, c, text=t, bracket_negative=b, **options)
+              for x, t, c, b in zip(operands, shown.operands, each(operand_color),
+                                    each(bracket_negative))]
+    total = number_label(result, result_color, text=shown.result, **options)
+    return labels + [record_identity(total, shown)]
+
+
+def relation_tex(shown: ShownIdentity) -> str:
+    """"=" or, when only rounding makes it true, "\\approx"."""
+    return r"\approx" if shown.relation == APPROX else "="
+
+
+def record_identity(label, *shown: ShownIdentity):
+    """Note on `label`, the identity's result (drawn once its operands are),
+    the identities it completes (`.identities`): a test re-evaluates them
+    from the drawn text whenever the label is on screen."""
+    label.identities = [*getattr(label, "identities", []), *shown]
     return label
 
 

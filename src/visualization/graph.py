@@ -19,6 +19,7 @@ from manimlib import (
 from src.autograd import Value, operation_of
 from src.lesson.graph_layout import COLUMN_GAP, ROW_GAP, node_positions
 from src.lesson.graph_text import graph_names, tex_name, tex_number
+from src.visualization.formulas import number_tex
 from src.visualization.style import (
     EDGE_COLOR, FADE_TIME, FORWARD_FLOW_COLOR, GRADIENT_COLOR, ROLE_COLORS,
     TRANSFORM_TIME, VALUE_TEXT_COLOR, math_label,
@@ -100,7 +101,7 @@ class ComputationNode(VGroup):
         self.add(self.shape, self.name_label, self.value_label, self.grad_label)
 
     def number_label(self, x: float, color) -> Tex:
-        label = math_label(tex_number(x), color)
+        label = math_label(number_tex(x), color)
         label.set_height(self.LABEL_HEIGHT * (0.8 if label.get_width() > 1.4 else 1.0))
         label.number = x  # what the label shows, for checks and tests
         return label
@@ -169,7 +170,7 @@ class ComputationEdge(Arrow):
         return path
 
     def gradient_label(self, grad: float) -> Tex:
-        label = math_label(tex_number(grad), GRADIENT_COLOR, height=0.24)
+        label = math_label(number_tex(grad), GRADIENT_COLOR, height=0.24)
         label.next_to(self.get_center(), UP, buff=0.12)
         return label
 
@@ -356,7 +357,7 @@ class GradientFlow(Animation):
             self.new_label.get_center(),
         ])
         self.glow = self.path.copy().set_stroke(GRADIENT_COLOR, 10)
-        self.traveller = math_label(tex_number(contribution.added), GRADIENT_COLOR)
+        self.traveller = math_label(number_tex(contribution.added), GRADIENT_COLOR)
         self.traveller.set_height(self.new_label.get_height())
         self.traveller.set_backstroke(width=6)
         self.landing = self.new_label.copy()

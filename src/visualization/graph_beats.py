@@ -44,12 +44,19 @@ with `graph_legend()` (top right) and a rule card with `place_rule_card`
 """
 from __future__ import annotations
 
+import numpy as np
 from manimlib import (
-    DOWN, LEFT, RIGHT, UL, UP, UR, YELLOW, SurroundingRectangle, VGroup,
+    BLACK, DL, DOWN, DR, LEFT, RIGHT, UL, UP, UR, YELLOW, Circle, SurroundingRectangle, VGroup,
 )
 
 from src.autograd import Value
-from src.lesson.graph_text import local_rule, tex_name, tex_number
+from src.lesson.graph_text import local_rule, tex_name
+from src.lesson.identities import (
+    ShownNumber, joined, parse_number, said_numbers, shown_identity,
+)
+from src.visualization.formulas import (
+    identity_labels, number_label, number_tex, relation_tex, typeset_row,
+)
 from src.visualization.graph import ComputationGraph
 from src.visualization.style import (
     GRADIENT_COLOR, NOTE_COLOR, OPERATION_COLOR, caption_rows, legend, math_label, text_label,
@@ -124,8 +131,8 @@ def _beat(template: str, spoken: str | None = None, **parts) -> dict:
     fields, numbers = {}, {}
     for field_name, part in parts.items():
         if isinstance(part, tuple):
-            key, number = part
-            numbers[key] = float(number)
+            key, number = part  # a ShownNumber keeps its drawn digits
+            numbers[key] = number if isinstance(number, ShownNumber) else float(number)
             fields[field_name] = "{" + key + "}"
         else:
             fields[field_name] = str(part).replace("{", "{{").replace("}", "}}")
@@ -225,10 +232,13 @@ def step_sentence(step, contribution, names: dict, root: Value, first: bool = Fa
     node, inp, index = step.node, contribution.input, step.contributions.index(contribution)
     root_name, node_name = names[root], names[node]
     lead = "Upstream times local. For {input}: " if first else "For {input}: "
+    factors = [step.upstream, contribution.local]  # with chain_rule_caption's digits
+    upstream, local, added = said_numbers(shown_identity("a * b", factors, contribution.added),
+                                          factors, contribution.added)
     return _beat(lead + "{upstream} times {local} gives {added}.",
-                 input=names[inp], upstream=(gradient_key(root_name, node_name), step.upstream),
-                 local=(local_key(node, index, names), contribution.local),
-                 added=(contribution_key(root_name, names[inp], node_name), contribution.added))
+                 input=names[inp], upstream=(gradient_key(root_name, node_name), upstream),
+                 local=(local_key(node, index, names), local),
+                 added=(contribution_key(root_name, names[inp], node_name), added))
 
 
 def accumulate_sentence(root: Value, step, contribution, before: float, names: dict) -> dict:
@@ -236,11 +246,13 @@ def accumulate_sentence(root: Value, step, contribution, before: float, names: d
     root_name, node_name, name = names[root], names[step.node], names[contribution.input]
     key = gradient_key(root_name, name)
     added = "({added})" if contribution.added < 0 else "{added}"
+    terms, total = [before, contribution.added], before + contribution.added
+    said = said_numbers(shown_identity("a + b", terms, total), terms, total)  # accumulate_row's
     return _beat("{name} is used again: {before} + " + added + " = {total}. Gradients add up.",
                  "{name} is used again: {before} plus {added} is {total}. Gradients add up.",
-                 name=name, before=(key + "_before_" + number_key(node_name), before),
-                 added=(contribution_key(root_name, name, node_name), contribution.added),
-                 total=(key + "_after_" + number_key(node_name), before + contribution.added))
+                 name=name, before=(key + "_before_" + number_key(node_name), said[0]),
+                 added=(contribution_key(root_name, name, node_name), said[1]),
+                 total=(key + "_after_" + number_key(node_name), said[2]))
 
 
 def result_sentence(root: Value, names: dict) -> dict:
@@ -250,42 +262,71 @@ def result_sentence(root: Value, names: dict) -> dict:
                  root=names[root], value=_value(root, names))
 
 
-def operation_equation(value: Value, names: dict) -> str:
-    """name = symbolic = with numbers = result, as TeX."""
+_INFIX = {"*": r"\cdot", "+": "+", "-": "-", "/": "/"}
+_FUNCTION_FORMULAS = ("tanh", "exp", "log", "sigmoid", "relu", "sin", "cos", "abs")
+
+
+def _operation_pieces(value: Value, names: dict) -> tuple:
+    """(pieces for typeset_row, the identity they draw or None):
+    name = symbolic = the inputs' numbers = result, digits chosen together."""
     inputs = [tex_name(names[v]) for v in value.inputs]
-    numbers = [tex_number(v.data) for v in value.inputs]
-    symbol = {"*": r"\cdot", "+": "+", "-": "-", "/": "/"}.get(value.op)
-    if value.op == "**" and value.exponent is not None:
-        symbolic = rf"{inputs[0]}^{{{tex_number(value.exponent)}}}"
-        numeric = rf"({numbers[0]})^{{{tex_number(value.exponent)}}}"
-    elif value.op == "**":
-        symbolic = rf"{{{inputs[0]}}}^{{{inputs[1]}}}"
-        numeric = rf"({numbers[0]})^{{{numbers[1]}}}"
+    data = [v.data for v in value.inputs]
+    symbol = _INFIX.get(value.op)
+    if value.op == "**":  # the exponent is drawn in the formula itself
+        power = number_tex(value.exponent if value.exponent is not None else data[1])
+        exponent = power if value.exponent is not None else inputs[1]
+        formula, data = f"a**({float(parse_number(power)[0])!r})", data[:1]
+        shape = lambda n: ["(", n[0], rf")^{{{power}}}"]  # noqa: E731
+        symbolic = rf"{{{inputs[0]}}}^{{{exponent}}}"
     elif value.op == "-" and len(inputs) == 1:
-        symbolic, numeric = f"-{inputs[0]}", f"-({numbers[0]})"
+        formula, shape, symbolic = "-a", lambda n: ["-(", n[0], ")"], f"-{inputs[0]}"
     elif symbol is not None and len(inputs) == 2:
+        formula = f"a {value.op} b"
+        shape = lambda n: [n[0], symbol, n[1]]  # noqa: E731
         symbolic = f" {symbol} ".join(inputs)
-        numeric = f" {symbol} ".join(f"({n})" if n.startswith("-") else n for n in numbers)
     else:
+        known = value.op in _FUNCTION_FORMULAS and len(inputs) == 1
+        formula = f"{value.op}(a)" if known else None
+        shape = lambda n: [rf"\mathrm{{{value.op}}}(", *_commas(n), ")"]  # noqa: E731
         symbolic = rf"\mathrm{{{value.op}}}({', '.join(inputs)})"
-        numeric = rf"\mathrm{{{value.op}}}({', '.join(numbers)})"
-    return rf"{tex_name(names[value])} = {symbolic} = {numeric} = {tex_number(value.data)}"
+    lead = rf"{tex_name(names[value])} = {symbolic} ="
+    bracket = symbol is not None and len(inputs) == 2
+    if formula is None:  # an operation of its own: its numbers, no identity to check
+        numbers = [number_label(x, bracket_negative=bracket) for x in data]
+        return [lead, *shape(numbers), "=", number_label(value.data)], None
+    shown = shown_identity(formula, data, value.data)
+    *numbers, result = identity_labels(shown, data, value.data, bracket_negative=bracket)
+    return [lead, *shape(numbers), relation_tex(shown), result], shown
 
 
-def rule_card(value: Value, step, names: dict, row_height: float = 0.3) -> VGroup:
+def _commas(labels) -> list:
+    out = []
+    for k, label in enumerate(labels):
+        out += ([","] if k else []) + [label]
+    return out
+
+
+def operation_equation(value: Value, names: dict) -> str:
+    """name = symbolic = with numbers = result, as TeX (the digits of
+    `operation_caption`)."""
+    pieces, _ = _operation_pieces(value, names)
+    return " ".join(p if isinstance(p, str) else p.tex_string for p in pieces)
+
+
+def rule_card(value: Value, step, names: dict, digit_height: float = 0.2) -> VGroup:
     """The op's stored local derivatives, each with the number it needs:
-    a green frame around one row per input. Not placed."""
+    a green frame around one row per input, digits `digit_height` high
+    (a rule with a fraction, 1/x, makes its row taller, not its number
+    smaller). Not placed."""
     out = tex_name(names[value])
     rows = VGroup()
     for index, contribution in enumerate(step.contributions):
         inp = tex_name(names[value.inputs[index]])
         rule = local_rule(value, index, names, tex=True)
-        row = math_label(
-            rf"\partial {out} / \partial {inp} = {rule}"
-            + ("" if rule == tex_number(contribution.local) else
-               rf" = {tex_number(contribution.local)}"))
-        row.set_height(row_height)
-        rows.add(row)
+        lead = rf"\partial {out} / \partial {inp} ="
+        if rule != number_tex(contribution.local):
+            lead += rf" {rule} ="
+        rows.add(typeset_row([lead, number_label(contribution.local)], digit_height=digit_height))
     rows.arrange(DOWN, aligned_edge=LEFT, buff=0.15)
     frame = SurroundingRectangle(rows, buff=0.15)
     frame.set_stroke(OPERATION_COLOR, 2).set_fill(OPERATION_COLOR, 0.12)
@@ -309,10 +350,11 @@ def chain_rule_caption(graph, step, index: int) -> VGroup:
         symbolic = math_label(
             rf"{lhs} = {upstream} \cdot \frac{{\partial {node_name}}}{{\partial {input_name}}}"
             rf" = {upstream} \cdot {rule}")
-    numeric = VGroup(
-        math_label(rf"= ({tex_number(step.upstream)}) \cdot ({tex_number(contribution.local)}) ="),
-        math_label(tex_number(contribution.added), GRADIENT_COLOR),
-    ).arrange(RIGHT, buff=0.15)
+    factors = [step.upstream, contribution.local]
+    shown = shown_identity("a * b", factors, contribution.added)
+    upstream_n, local_n, added = identity_labels(shown, factors, contribution.added,
+                                                 result_color=GRADIENT_COLOR)
+    numeric = typeset_row(["=", upstream_n, r"\cdot", local_n, relation_tex(shown), added])
     return caption_rows(symbolic, numeric)
 
 
@@ -330,20 +372,53 @@ def code_line_products(code_lines, steps):
             yield line, step, c, step.contributions[c]
 
 
-def operation_caption(value: Value, names: dict):
-    """`operation_equation` as one formula line, EQUATION_HEIGHT high."""
-    return math_label(operation_equation(value, names)).set_height(EQUATION_HEIGHT)
+def operation_caption(value: Value, names: dict, height: float = EQUATION_HEIGHT):
+    """`operation_equation` as one formula line, `height` high (its numbers
+    are number labels; its result records the identity)."""
+    pieces, _ = _operation_pieces(value, names)
+    return typeset_row(pieces).set_height(height)
+
+
+BADGE_RADIUS = 0.17    # a visiting-order badge: a yellow disc ...
+BADGE_DIGIT = 0.19     # ... with a black digit this tall (11 px at 480p)
+BADGE_CLEARANCE = 0.1  # ... kept this far from every label and node
+BADGE_PLACES = (DL, DR, LEFT, RIGHT, UL, UR)  # tried in turn round its node
 
 
 def order_badges(graph, steps) -> VGroup:
-    """1, 2, 3 ... in yellow at the top left of each step's node: the order
-    the backward pass visits them."""
+    """1, 2, 3 ... on yellow discs hung on each step's node (at its lower
+    left, or the first free place round it): the order the backward pass
+    visits them. A badge keeps BADGE_CLEARANCE from every value and name
+    label and every node, so it never reads as part of a value.
+    Each badge has `.order` and `.value` (the node's Value)."""
+    obstacles = [m for node in graph.value_nodes.values()
+                 for m in (node.value_label, node.name_label, node.shape)]
+    obstacles += [node.shape for node in graph.op_nodes.values()]
     badges = VGroup()
     for number, step in enumerate(steps, start=1):
-        badge = text_label(str(number), YELLOW, font_size=26)
-        badge.next_to(graph.node(step.node).shape, UL, buff=0.0).shift(0.05 * LEFT)
+        disc = Circle(radius=BADGE_RADIUS).set_stroke(BLACK, 2).set_fill(YELLOW, 1)
+        digit = text_label(str(number), BLACK, font_size=30)
+        digit.set_height(BADGE_DIGIT)
+        badge = VGroup(disc, digit.move_to(disc))
+        badge.order, badge.value = number, step.node
+        node = graph.node(step.node)
+        shape = node.shape
+        own = (shape, node.name_label)  # the badge sits just outside its own circle
+        for direction in BADGE_PLACES:
+            unit = direction / np.linalg.norm(direction)
+            badge.move_to(shape.get_center() + unit * (shape.get_width() / 2 + BADGE_RADIUS))
+            if not any(_near(badge, m, BADGE_CLEARANCE)
+                       for m in [*obstacles, *badges] if all(m is not o for o in own)):
+                break
         badges.add(badge)
     return badges
+
+
+def _near(a, b, margin: float) -> bool:
+    """Do the bounding boxes of a and b come closer than `margin`?"""
+    (ax0, ay0), (ax1, ay1) = a.get_corner(DL)[:2], a.get_corner(UR)[:2]
+    (bx0, by0), (bx1, by1) = b.get_corner(DL)[:2], b.get_corner(UR)[:2]
+    return ax0 - margin < bx1 and bx0 < ax1 + margin and ay0 - margin < by1 and by0 < ay1 + margin
 
 
 def graph_legend(roles=("input", "parameter", "operation", "activation", "output")) -> VGroup:
@@ -381,10 +456,14 @@ def gradients_caption(graph, values, lead: str) -> VGroup:
     """"lead:" over the same gradients as one red formula row."""
     names, drawn = graph.names, graph.drawn_gradients
     root = tex_name(names[graph.root])
-    parts = [rf"\frac{{\partial {root}}}{{\partial {tex_name(names[v])}}} = {tex_number(drawn[v])}"
-             for v in values]
-    return caption_rows(text_label(f"{lead}:", NOTE_COLOR, font_size=28),
-                        math_label(r",\qquad ".join(parts), GRADIENT_COLOR))
+    pieces = []
+    for k, v in enumerate(values):
+        pieces += [(("," + r"\qquad ") if k else "") +
+                   rf"\frac{{\partial {root}}}{{\partial {tex_name(names[v])}}} =",
+                   number_label(drawn[v], GRADIENT_COLOR)]
+    row = typeset_row(pieces)
+    row.set_color(GRADIENT_COLOR)
+    return caption_rows(text_label(f"{lead}:", NOTE_COLOR, font_size=28), row)
 
 
 def sum_parts(root: Value, value: Value) -> list:
@@ -392,32 +471,33 @@ def sum_parts(root: Value, value: Value) -> list:
     return [c.added for s in root.backward_steps() for c in s.contributions if c.input is value]
 
 
-def _signed(parts, write) -> str:
-    return " + ".join(f"({write(p)})" if p < 0 else write(p) for p in parts)
-
-
 def sum_sentence(root: Value, value: Value, names: dict, total: float) -> dict:
     """"They add up: 1 + (-1.5) = -0.5." for what each use of `value` sent
     back, in backward order; `total` is the gradient drawn."""
     name = names[value]
-    parts = {"p" + str(k): (contribution_key(names[root], name, names[s.node]), c.added)
-             for k, (s, c) in enumerate((s, c) for s in root.backward_steps()
-                                        for c in s.contributions if c.input is value)}
+    uses = [(s, c) for s in root.backward_steps() for c in s.contributions if c.input is value]
+    terms = [c.added for _, c in uses]
+    *said, said_total = said_numbers(shown_identity(joined("+", len(terms)), terms, total),
+                                     terms, total)  # sum_caption's digits
+    parts = {"p" + str(k): (contribution_key(names[root], name, names[s.node]), said[k])
+             for k, (s, c) in enumerate(uses)}
     shown = ["({" + k + "})" if number < 0 else "{" + k + "}" for k, (_, number) in parts.items()]
     heard = ["{" + k + "}" for k in parts]
     return _beat("They add up: " + " + ".join(shown) + " = {total}.",
                  "They add up: " + " plus ".join(heard) + " is {total}.",
-                 total=(gradient_key(names[root], name), total), **parts)
+                 total=(gradient_key(names[root], name), said_total), **parts)
 
 
 def sum_caption(graph, value: Value, parts, total: float) -> VGroup:
-    """df/dx = 1 + (-1.5) = -0.5, the total in red."""
+    """df/dx = 1 + (-1.5) = -0.5, the total in red, its digits chosen so
+    the drawn sum is exact."""
     root, name = tex_name(graph.names[graph.root]), tex_name(graph.names[value])
-    terms = _signed(parts, tex_number)
-    return VGroup(
-        math_label(rf"\frac{{\partial {root}}}{{\partial {name}}} = {terms} ="),
-        math_label(tex_number(total), GRADIENT_COLOR),
-    ).arrange(RIGHT, buff=0.15)
+    shown = shown_identity(joined("+", len(parts)), parts, total)
+    *terms, result = identity_labels(shown, parts, total, result_color=GRADIENT_COLOR)
+    pieces = [rf"\frac{{\partial {root}}}{{\partial {name}}} ="]
+    for k, term in enumerate(terms):
+        pieces += (["+"] if k else []) + [term]
+    return typeset_row(pieces + [relation_tex(shown), result])
 
 
 def forward_graph(root: Value, parameters) -> ComputationGraph:

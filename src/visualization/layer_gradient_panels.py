@@ -30,10 +30,12 @@ from manimlib import (
     AnimationGroup, FadeIn, FlashAround, RoundedRectangle, Square, VGroup,
 )
 
+from src.lesson.identities import shown_identity
 from src.visualization.equations import (
     GradientEquation, fork_arrows, formula, formula_line, formula_matrix, formula_number,
-    math_tag, role_arrow,
+    math_tag, matrix_identity, role_arrow,
 )
+from src.visualization.formulas import record_identity
 from src.visualization.network import LayerPipeline
 from src.visualization.style import (
     ACTIVATION_COLOR, GRADIENT_COLOR, INPUT_COLOR, LOSS_COLOR, PARAMETER_COLOR, text_label,
@@ -130,11 +132,15 @@ def line_up(header, y: float = WORK_Y):
 
 
 def loss_gradient_header(numbers: dict, target: float) -> VGroup:
-    """dL/dout = 2(out - y) = 2(out - target) = [dL/dout]: layer 2's upstream.
-    `.out_number` is the drawn out, `.result` the gradient."""
-    out_number = formula_number(numbers["out"][0, 0], quantity="out")
-    target_number = formula_number(target, quantity="target")
-    upstream = formula_matrix(numbers["dL/dout"], GRADIENT_COLOR, "dL/dout")
+    """dL/dout = 2(out - y) = 2(out - target) = [dL/dout]: layer 2's upstream,
+    true as drawn. `.out_number` is the drawn out, `.result` the gradient."""
+    out, gradient = numbers["out"][0, 0], numbers["dL/dout"][0, 0]
+    shown = shown_identity("2 * (a - b)", [out, target], gradient)
+    out_number = formula_number(out, quantity="out", text=shown.operands[0])
+    target_number = formula_number(target, quantity="target", text=shown.operands[1],
+                                   bracket_negative=True)
+    upstream = formula_matrix(numbers["dL/dout"], GRADIENT_COLOR, "dL/dout",
+                              texts=[[shown.result]])
     header = upstream_header([
         [formula(r"\frac{\partial L}{\partial \mathrm{out}}", GRADIENT_COLOR), "=",
          r"2(\mathrm{out} - y)"],
@@ -143,6 +149,7 @@ def loss_gradient_header(numbers: dict, target: float) -> VGroup:
         ["=", upstream],
     ], "upstream gradient, from the loss")
     header.out_number, header.result = out_number, upstream
+    record_identity(upstream.entry(0), shown)
     return line_up(header)
 
 
@@ -150,9 +157,9 @@ def relu_gate_header(numbers: dict) -> VGroup:
     """dL/dz1 = dL/dh1 (.) ReLU'(z1) = [dL/dh1] (.) [mask] = [dL/dz1]: layer 1's
     upstream. Parts `.arriving_name`, `.arriving`, `.mask`, `.result`."""
     arriving_name = formula(r"\frac{\partial L}{\partial h_1}", GRADIENT_COLOR)
-    arriving = formula_matrix(numbers["dL/dh1"], GRADIENT_COLOR, "dL/dh1")
-    mask = formula_matrix(numbers["relu'"], ACTIVATION_COLOR, "relu'")
-    upstream = formula_matrix(numbers["dL/dz1"], GRADIENT_COLOR, "dL/dz1")
+    arriving, mask, upstream = matrix_identity(
+        numbers["dL/dh1"], numbers["relu'"], numbers["dL/dz1"], ["dL/dh1", "relu'", "dL/dz1"],
+        [GRADIENT_COLOR, ACTIVATION_COLOR, GRADIENT_COLOR], elementwise=True)
     header = upstream_header([
         [formula(r"\frac{\partial L}{\partial z_1}", GRADIENT_COLOR), "=", arriving_name,
          r"{}\odot \mathrm{ReLU}'(z_1)"],
@@ -175,17 +182,19 @@ def layer_gradients(numbers: dict, k: int, upstream: str, upstream_tex: str, inp
     the optimizer) and dL/d(input) = W_k^T . upstream (sent back).
     `upstream` and `inp` are names in `numbers`."""
     a = numbers
+    weight_parts = matrix_identity(
+        a[upstream], a[inp].T, a[f"dL/dW{k}"], [upstream, f"{inp}^T", f"dL/dW{k}"],
+        [GRADIENT_COLOR, inp_color, PARAMETER_COLOR])
     weight_grad = GradientEquation(
         _partial(f"W_{k}"), rf"{_partial(upstream_tex)} \cdot {inp_tex}^{{\top}}",
-        formula_matrix(a[upstream], GRADIENT_COLOR, upstream), r"\cdot",
-        formula_matrix(a[inp].T, inp_color, f"{inp}^T"),
-        formula_matrix(a[f"dL/dW{k}"], PARAMETER_COLOR, f"dL/dW{k}"),
+        weight_parts[0], r"\cdot", weight_parts[1], weight_parts[2],
         PARAMETER_COLOR, "used for optimization")
+    input_parts = matrix_identity(
+        a[f"W{k}"].T, a[upstream], a[f"dL/d{inp}"], [f"W{k}^T", upstream, f"dL/d{inp}"],
+        [PARAMETER_COLOR, GRADIENT_COLOR, GRADIENT_COLOR])
     input_grad = GradientEquation(
         _partial(inp_tex), rf"W_{k}^{{\top}} \cdot {_partial(upstream_tex)}",
-        formula_matrix(a[f"W{k}"].T, PARAMETER_COLOR, f"W{k}^T"), r"\cdot",
-        formula_matrix(a[upstream], GRADIENT_COLOR, upstream),
-        formula_matrix(a[f"dL/d{inp}"], GRADIENT_COLOR, f"dL/d{inp}"),
+        input_parts[0], r"\cdot", input_parts[1], input_parts[2],
         GRADIENT_COLOR, input_note)
     rows = VGroup(weight_grad, input_grad).arrange(DOWN, buff=0.45, aligned_edge=LEFT)
     rows.set_max_width(ROWS_RIGHT - ROWS_LEFT)

@@ -21,7 +21,7 @@ from manimlib import (
 )
 
 from src.autograd import Value
-from src.lesson.graph_text import tex_number
+from src.visualization.formulas import number_tex
 from src.visualization.style import (
     ACTIVATION_COLOR, FORWARD_FLOW_COLOR, GRADIENT_COLOR, INPUT_COLOR,
     TRANSFORM_TIME, digit_height, math_label, value_to_color,
@@ -208,7 +208,7 @@ class NetworkDiagram(VGroup):
         labels = VGroup()
         for neuron, v in zip(self.neurons[k], values):
             v = float(v.data if isinstance(v, Value) else v)
-            label = math_label(tex_number(v), color)
+            label = math_label(number_tex(v), color)
             label.scale(height * neuron.get_height() / (2 * self.radius) / digit_height())
             label.next_to(neuron, side, buff=0.1)
             label.number = v

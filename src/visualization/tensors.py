@@ -19,7 +19,8 @@ from manimlib import (
 )
 
 from src.autograd import Value
-from src.lesson.graph_text import tex_number
+from src.lesson.identities import significant
+from src.visualization.formulas import plain_tex
 from src.visualization.style import ACTIVATION_COLOR, digit_height, math_label, text_label
 
 __all__ = ["ValueMatrix", "CacheBox", "as_number_rows", "reveal_from"]
@@ -68,18 +69,24 @@ class ValueMatrix(VGroup):
 
     `values` is a list of rows, or a flat list for a column vector; entries
     are floats or `Value`s. Entries are white numbers (`entry(i, j).number`
-    is the float shown); the brackets and a faint backing are drawn in
-    `color`, the colour of the role (parameter, activation, gradient).
+    is the float shown, `.shown` its text: 3 significant digits, or `texts`,
+    rows of plain text such as an identity's digits); the brackets and a
+    faint backing are drawn in `color`, the colour of the role (parameter,
+    activation, gradient).
     """
 
     def __init__(self, values, color=WHITE, entry_height: float = 0.26,
-                 h_buff: float = 0.32, v_buff: float = 0.2, entry_color=WHITE):
+                 h_buff: float = 0.32, v_buff: float = 0.2, entry_color=WHITE, texts=None):
         super().__init__()
         self.numbers = as_number_rows(values)
         self.color = color
         self.n_rows, self.n_cols = len(self.numbers), len(self.numbers[0])
-        labels = [[self._entry_label(x, entry_height, entry_color) for x in row]
-                  for row in self.numbers]
+        if texts is None:
+            texts = [[significant(x, 3) for x in row] for row in self.numbers]
+        elif [len(row) for row in texts] != [len(row) for row in self.numbers]:
+            raise ValueError("ValueMatrix texts must have the shape of its values")
+        labels = [[self._entry_label(x, t, entry_height, entry_color) for x, t in zip(row, trow)]
+                  for row, trow in zip(self.numbers, texts)]
         cell_w = max(m.get_width() for row in labels for m in row)
         cell_h = max(m.get_height() for row in labels for m in row)
         for i, row in enumerate(labels):
@@ -100,11 +107,11 @@ class ValueMatrix(VGroup):
         self.add(self.backing, self.brackets, self.entries)
 
     @staticmethod
-    def _entry_label(x: float, height: float, color):
-        label = math_label(tex_number(x), color)
+    def _entry_label(x: float, text: str, height: float, color):
+        label = math_label(plain_tex(text), color)
         # Size by a reference glyph so "1" and "-0.385" share one text height.
         label.scale(height / digit_height())
-        label.number = x
+        label.number, label.shown = x, text
         return label
 
     @property

@@ -21,7 +21,10 @@ from manimlib import (
     SurroundingRectangle, UpdateFromAlphaFunc, VGroup,
 )
 
-from src.visualization.formulas import number_label, parameter_backing, tag_labels, typeset_row
+from src.lesson.identities import shown_identity
+from src.visualization.formulas import (
+    number_label, parameter_backing, record_identity, relation_tex, tag_labels, typeset_row,
+)
 from src.visualization.network import NetworkDiagram
 from src.visualization.plots import (
     DecisionBoundaryPlot, TrainingCurves, TrainingStatus, class_color,
@@ -259,17 +262,21 @@ class TrainingBoard:
         rule = typeset_row([r"w \;\leftarrow\; w - \eta \cdot",
                             (r"\frac{\partial L}{\partial w}", GRADIENT_COLOR)],
                            digit_height=NUMBER_HEIGHT)
-        values = [number_label(run.weights_at(step)[pick], WHITE, kind="weight_before", step=step),
-                  number_label(run.lr, WHITE, kind="learning_rate", step=step),
-                  number_label(run.weight_grads_at(step)[pick], GRADIENT_COLOR, kind="grad",
-                               step=step),
-                  number_label(run.weights_at(step + 1)[pick], WHITE, kind="weight_after",
-                               step=step)]
+        before, grad = run.weights_at(step)[pick], run.weight_grads_at(step)[pick]
+        after = run.weights_at(step + 1)[pick]
+        # w - eta * g with the digits that make it true as drawn
+        shown = shown_identity("a - b * c", [before, run.lr, grad], after)
+        values = [number_label(x, color, kind=kind, step=step, text=text) for x, color, kind, text
+                  in zip((before, run.lr, grad, after), (WHITE, WHITE, GRADIENT_COLOR, WHITE),
+                         ("weight_before", "learning_rate", "grad", "weight_after"),
+                         (*shown.operands, shown.result))]
         for value in values:
             value.weight = label
         numbers = typeset_row([
             (rf"\mathrm{{{label}}}:\quad", GREY_A), values[0], r"\;-\;", values[1],
-            r"\cdot (", values[2], r") \;=\;", values[3]], digit_height=NUMBER_HEIGHT)
+            r"\cdot (", values[2], rf") \;{relation_tex(shown)}\;", values[3]],
+            digit_height=NUMBER_HEIGHT)
+        record_identity(values[3], shown)
         backings = VGroup(parameter_backing(values[0]), parameter_backing(values[3]))
         rows = VGroup(rule, VGroup(backings, numbers)).arrange(DOWN, aligned_edge=LEFT, buff=0.35)
         return self.place_panel(rows)
@@ -279,6 +286,6 @@ class TrainingBoard:
         run = self.run
         curves = TrainingCurves([run.loss_at(k) for k in range(run.steps + 1)],
                                 [run.accuracy_at(k) for k in range(run.steps + 1)],
-                                width=6.4, height=1.4, font_size=22)
+                                width=6.4, height=1.4, font_size=28)  # ticks >= 9 px at 480p
         curves.show_until(start)
         return self.place_panel(curves)
