@@ -10,6 +10,17 @@ from tests.manim_harness import prepare_manimlib
 
 prepare_manimlib()
 
+# Hypothesis draws the same examples on every run, so a red CI is the change's
+# fault, never bad luck; HYPOTHESIS_PROFILE=hunt draws new ones (and keeps
+# what it finds in .hypothesis/) for a longer search.
+import os  # noqa: E402
+
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("repeatable", derandomize=True, database=None)
+settings.register_profile("hunt", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "repeatable"))
+
 
 # -- running on two cores (pytest-xdist, `make test` and `make check`) --------
 # Each scene is run once per process and shared by every test that needs it
@@ -40,6 +51,11 @@ def worker_group(nodeid: str) -> str:
 
 
 import pytest  # noqa: E402
+
+
+def pytest_configure(config):
+    # known even without xdist (`pytest -p no:xdist`), where the mark is only a label
+    config.addinivalue_line("markers", "xdist_group(name): tests run in one xdist worker")
 
 
 @pytest.hookimpl(tryfirst=True)   # before xdist reads the groups
