@@ -54,7 +54,7 @@ __all__ = [
     # the operation table (see "The operations" below)
     "Operation", "OPERATIONS", "function", "operation", "operation_of",
     # for the theory modules, which check and report numbers as the engine does
-    "as_real", "short_number", "overflow_error", "real_power",
+    "as_real", "short_number", "overflow_error", "real_power", "power_slope",
 ]
 
 
@@ -577,20 +577,25 @@ def _dv_div(node):
     return (1.0 / b, -node / b)
 
 
-def _d_pow_const(node):             # d(x^n) / dx = n x^(n-1), n a plain number
-    x, n = node._a, node._exponent
+def power_slope(x: float, n: float) -> float:
+    """d(x^n)/dx = n x^(n-1) for a plain number n, with an error that says
+    where it is infinite or too large (shared with forward mode)."""
     if n == 0:
-        return (0.0,)  # x**0 is constant, even at x = 0
+        return 0.0  # x**0 is constant, even at x = 0
     try:
-        return (n * x.data ** (n - 1),)
+        return n * x ** (n - 1)
     except ZeroDivisionError:
         raise ZeroDivisionError(
             f"the derivative of x ** {short_number(n)} is infinite at x = 0"
         ) from None
     except OverflowError:
         raise OverflowError(
-            f"the derivative of x ** {short_number(n)} overflowed at x = {short_number(x.data)}"
+            f"the derivative of x ** {short_number(n)} overflowed at x = {short_number(x)}"
         ) from None
+
+
+def _d_pow_const(node):             # d(x^n) / dx = n x^(n-1), n a plain number
+    return (power_slope(node._a.data, node._exponent),)
 
 
 def _dv_pow_const(node):

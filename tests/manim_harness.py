@@ -303,14 +303,22 @@ def text_mobjects(mobjects: Iterable) -> list:
     found in the families of `mobjects`; their glyph submobjects are not listed
     separately. Invisible ones are skipped."""
     types = _text_types()
+    return outermost(mobjects, lambda mob: isinstance(mob, types),
+                     lambda mob: any(is_visible(sm) for sm in mob.get_family()))
+
+
+def outermost(mobjects: Iterable, matches, keep) -> list:
+    """The outermost mobjects in the families of `mobjects` that `matches`
+    (not searched further down: a label, not its glyphs again), each listed
+    once, and only if `keep(mob)`."""
     out, seen = [], set()
 
     def walk(mob) -> None:
         if id(mob) in seen:
             return
         seen.add(id(mob))
-        if isinstance(mob, types):
-            if any(is_visible(sm) for sm in mob.get_family()):
+        if matches(mob):
+            if keep(mob):
                 out.append(mob)
             return
         for sub in mob.submobjects:

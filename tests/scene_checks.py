@@ -22,7 +22,9 @@ from manimlib.utils.color import color_to_hex
 
 from src.lesson.expression import MIN_LABEL_PIXELS
 from src.visualization.style import digit_height, math_label
-from tests.manim_harness import bboxes_overlap, is_blank, run_scene, text_mobjects
+from tests.manim_harness import (
+    bboxes_overlap, is_blank, outermost, run_scene, text_mobjects,
+)
 
 
 def hex_of(color) -> str:
@@ -174,22 +176,7 @@ def small_numbers(run, min_pixels: float = MIN_LABEL_PIXELS, pixels_high: int = 
 
 def _drawn_numbers(mobjects) -> list:
     """Outermost visible mobjects that show a number (not their glyphs again)."""
-    out, seen = [], set()
-
-    def walk(mob) -> None:
-        if id(mob) in seen:
-            return
-        seen.add(id(mob))
-        if shows_a_number(mob):
-            if opacity(mob) > 0:
-                out.append(mob)
-            return
-        for sub in mob.submobjects:
-            walk(sub)
-
-    for mob in mobjects:
-        walk(mob)
-    return out
+    return outermost(mobjects, shows_a_number, lambda mob: opacity(mob) > 0)
 
 
 # --------------------------------------------------------------------------

@@ -71,7 +71,9 @@ import math
 import numbers
 from typing import Callable
 
-from src.autograd import OPERATIONS, Value, as_real, short_number, overflow_error, real_power
+from src.autograd import (
+    OPERATIONS, Value, as_real, overflow_error, power_slope, real_power, short_number,
+)
 
 __all__ = [
     "Dual",
@@ -246,19 +248,7 @@ class Dual:
         n = as_real(other, "the exponent of Dual ** n")
         u = self.primal
         p = real_power(u, n)
-        if n == 0:
-            local = 0.0  # x**0 is constant, even at x = 0
-        else:
-            try:
-                local = n * u ** (n - 1)
-            except ZeroDivisionError:
-                raise ZeroDivisionError(
-                    f"the derivative of x ** {short_number(n)} is infinite at x = 0"
-                ) from None
-            except OverflowError:
-                raise OverflowError(
-                    f"the derivative of x ** {short_number(n)} overflowed at x = {short_number(u)}"
-                ) from None
+        local = power_slope(u, n)
         return _result(p, self.tangent * local, f"x ** {short_number(n)}")
 
     def __rpow__(self, other):
