@@ -53,8 +53,10 @@ def fake_ffmpeg(tmp_path_factory) -> Path:
     return path
 
 
-def render_raw(scene_cls, out_dir: Path, ffmpeg: Path, monkeypatch, fast: bool):
-    """Run `scene_cls` writing a movie; returns (frames N x H x W x 4, scene)."""
+def render_raw(scene_cls, out_dir: Path, ffmpeg: Path, monkeypatch, fast: bool,
+               before_run=None):
+    """Run `scene_cls` writing a movie; returns (frames N x H x W x 4, scene).
+    `before_run(scene)`, if given, is called between creating and running it."""
     monkeypatch.setenv(ENV_SWITCH, "1" if fast else "0")
     monkeypatch.setenv("VOICE", "off")   # the fake ffmpeg writes raw frames: no track to add
     scene = scene_cls(file_writer_config=dict(
@@ -62,6 +64,8 @@ def render_raw(scene_cls, out_dir: Path, ffmpeg: Path, monkeypatch, fast: bool):
         quiet=True, file_name=scene_cls.__name__ + ("_fast" if fast else "_stock"),
     ))
     try:
+        if before_run is not None:
+            before_run(scene)
         scene.run()
         width, height = scene.camera.get_pixel_shape()
     finally:
@@ -213,6 +217,51 @@ def test_dot_clouds_and_depth_test_frames_identical(tmp_path, fake_ffmpeg, monke
     stats = scene.render_stats
     assert stats.frames_plain == 0, stats.stock_reasons
     assert stats.fill_passes_full > 0          # the depth-tested square's own pass
+
+
+def plant_stale_uniform_records(scene):
+    """Leave manimlib's uniform records as a long test process can: records
+    for the programs this scene's VMobjects will draw with, holding the
+    values manimgl is about to set, which those new programs do not have.
+
+    manimgl 1.7.2's set_program_uniform skips a uniform whose value equals
+    PROGRAM_UNIFORM_MIRRORS[id(program)][name], a record nothing removes when
+    the program is freed. get_shader_program caches 128 programs (each scene
+    compiles its own, for its own GL context); past that, other scenes'
+    programs are freed and a new one can get a freed one's address, and its
+    record. Here the record is planted for the very programs instead (the
+    cache hands the same ones to the scene), so the state is certain."""
+    from manimlib import VMobject
+    from manimlib.utils.shaders import PROGRAM_UNIFORM_MIRRORS
+
+    mob = VMobject()
+    wrapper = mob.get_shader_wrapper(scene.camera.ctx)   # compiles the scene's programs
+    scene.camera.refresh_uniforms()
+    values = {**scene.camera.uniforms, **mob.uniforms}
+    for program in wrapper.programs:
+        record = PROGRAM_UNIFORM_MIRRORS.setdefault(id(program), {})
+        for name in ("view", "frame_rescale_factors", "camera_position", "light_position"):
+            value = values[name]
+            record[name] = tuple(value.flatten()) if isinstance(value, np.ndarray) else value
+        # the program itself has none of them: GL starts every uniform at 0
+        assert not np.any(program["view"].value)
+
+
+def test_stale_uniform_records_change_no_frame(tmp_path, fake_ffmpeg, monkeypatch):
+    """Under pytest-xdist, with other modules' scenes run before in the same
+    process, a stale record made the fill program skip `view` and
+    `frame_rescale_factors`, left at 0: the circle of NotVectorOnly vanished
+    from one of its two renders ("18 of 18 frames differ; frame 0: 14496
+    pixels, max difference 2"). Stock and fast renders must both ignore such
+    records (FastRenderMixin forgets them before running)."""
+    clean, _ = render_raw(NotVectorOnly, tmp_path / "clean", fake_ffmpeg, monkeypatch,
+                          fast=False)
+    for fast in (False, True):
+        frames, scene = render_raw(
+            NotVectorOnly, tmp_path / ("fast" if fast else "stock"), fake_ffmpeg,
+            monkeypatch, fast=fast, before_run=plant_stale_uniform_records)
+        assert bool(scene.fast_frames and scene.fast_frames.fast) == fast
+        assert_same_frames(clean, frames)
 
 
 class ClipPlane(FastRenderMixin, Scene):

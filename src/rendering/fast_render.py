@@ -90,8 +90,22 @@ The file writer's replacements (ffmpeg command, writer thread) rely on the
 start-up check alone: an error writing to ffmpeg would be one with stock
 manimgl too.
 
+One manimgl 1.7.2 bug is worked around with the speed-ups on or off, as it
+changes stock frames too: stale uniform records (`forget_uniform_mirrors`).
+set_program_uniform skips a uniform whose value equals the one recorded for
+that program in PROGRAM_UNIFORM_MIRRORS, keyed by id(program) and never
+pruned. Once a process has compiled more programs than get_shader_program's
+cache holds (128; every scene compiles its own, for its own GL context), the
+programs of released contexts are freed, and a program compiled for a later
+scene can get a freed one's address, and with it its record: the uniforms
+whose values match (the camera's view, frame_rescale_factors) are never set
+and stay 0 in GL, so everything that program draws (e.g. every fill) is
+missing. The mixin empties the records when a scene is created and when it
+starts running; an empty record only means every uniform is set once more.
+
 Environment:
-    AUTOGRAD_FAST_RENDER=0        all of the above off (stock manimgl 1.7.2);
+    AUTOGRAD_FAST_RENDER=0        all of the above off (stock manimgl 1.7.2),
+                                  except forgetting the uniform records;
                                   manimgl is not checked, nothing is printed
     AUTOGRAD_X264_PRESET=medium   another libx264 preset ("" = manimgl's)
     AUTOGRAD_X264_CRF=23          another CRF ("" = libx264's default, 23)
@@ -125,7 +139,7 @@ import OpenGL.GL as gl
 __all__ = [
     "FastRenderMixin", "FastFrames", "RenderStats", "fast_render_enabled",
     "encoder_args", "ENV_SWITCH", "MANIMGL_VERSION", "MANIMGL_NEEDS", "manimgl_version",
-    "manimgl_problems", "warn_fallback",
+    "manimgl_problems", "warn_fallback", "forget_uniform_mirrors",
 ]
 
 ENV_SWITCH = "AUTOGRAD_FAST_RENDER"
@@ -431,6 +445,25 @@ def warn_fallback(version: str, problems: list[str], what: str = "render speed-u
         parts.append(problems[0] + (f" and {more} more" if more else ""))
     print(f"autograd lecture: {what} off for manimgl {version} ({'; '.join(parts)}); {then}",
           file=sys.stderr, flush=True)
+
+
+def forget_uniform_mirrors() -> None:
+    """Empty manimlib's records of the uniform values set on each GL program.
+
+    manimlib.utils.shaders.set_program_uniform (1.7.2) does not set a uniform
+    whose value equals PROGRAM_UNIFORM_MIRRORS[id(program)][name]. Nothing
+    removes a freed program's record, so a program created later at the same
+    address inherits it and keeps GL's 0 for every uniform the record
+    matches: its draws vanish, in stock and fast renders alike (see the
+    module docstring). An empty record is always right: each uniform is then
+    set on its next use. Does nothing if manimlib has no such records."""
+    try:
+        from manimlib.utils import shaders
+    except Exception:
+        return
+    mirrors = getattr(shaders, "PROGRAM_UNIFORM_MIRRORS", None)
+    if isinstance(mirrors, dict):
+        mirrors.clear()
 
 
 def fast_render_enabled() -> bool:
@@ -1094,10 +1127,12 @@ class FastRenderMixin:
     or installing fails, the scene renders with stock manimgl and one warning
     line is printed (once per process); `self.fast_render_problems` lists
     why. `self.render_stats` says what happened (printed at the end with
-    AUTOGRAD_RENDER_STATS=1).
+    AUTOGRAD_RENDER_STATS=1). Either way, manimlib's uniform records are
+    emptied when the scene is created and run (`forget_uniform_mirrors`).
     """
 
     def __init__(self, *args, **kwargs):
+        forget_uniform_mirrors()    # a manimgl bug, with the speed-ups on or off
         super().__init__(*args, **kwargs)
         self.fast_frames = None
         self.fast_render_problems: list[str] = []
@@ -1130,6 +1165,12 @@ class FastRenderMixin:
             warn_fallback(manimgl_version(), [reason])
             return
         self.fast_frames = frames
+
+    def run(self):
+        # programs freed since the scene was created (e.g. by another scene
+        # run in between) may have left records too
+        forget_uniform_mirrors()
+        return super().run()
 
     @property
     def render_stats(self) -> RenderStats | None:
