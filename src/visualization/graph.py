@@ -12,7 +12,7 @@ import numpy as np
 from manimlib import (
     DOWN, FRAME_HEIGHT, FRAME_WIDTH, UP, WHITE,
     Animation, AnimationGroup, ArcBetweenPoints, Arrow, Circle, FadeIn, GrowArrow, GrowFromCenter,
-    Indicate, LaggedStart, Square, Tex, Transform,
+    Indicate, LaggedStart, Rectangle, Square, Tex, Transform,
     VGroup, VMobject, VShowPassingFlash,
 )
 
@@ -55,6 +55,10 @@ class ComputationNode(VGroup):
     value above and a slot below where its gradient appears (`grad_label`,
     invisible until a gradient arrives). An operation node is a green
     diamond with the operation's symbol. `value` is the engine's `Value`.
+
+    `reserve_gradient_room(width)` widens the slot (an invisible box,
+    `grad_slot`) so the node's bounding box, and so a graph fitted to the
+    frame, holds the widest gradient label that will land there.
     """
 
     RADIUS = 0.42
@@ -106,6 +110,21 @@ class ComputationNode(VGroup):
         label.number = x  # what the label shows, for checks and tests
         return label
 
+    def reserve_gradient_room(self, width: float) -> "ComputationNode":
+        """Make the gradient slot at least `width` wide (units at the node's
+        current scale), centred under the circle; the slot draws nothing."""
+        slot = getattr(self, "grad_slot", None)
+        width = max(width, self.grad_label.get_width(), slot.get_width() if slot else 0.0)
+        new = Rectangle(width, self.grad_label.get_height())
+        new.set_stroke(width=0, opacity=0).set_fill(opacity=0)
+        new.move_to(self.grad_label).set_x(self.shape.get_x())
+        if slot is None:
+            self.add(new)
+        else:
+            self.replace_submobject(self.submobjects.index(slot), new)
+        self.grad_slot = new
+        return self
+
     def gradient_label(self, grad: float) -> Tex:
         """A red label for `grad`, placed in this node's gradient slot."""
         label = self.number_label(grad, GRADIENT_COLOR)
@@ -135,6 +154,15 @@ class ComputationNode(VGroup):
         if self.is_operation:  # a diamond: |x| + |y| = half
             return center + unit * half / (abs(unit[0]) + abs(unit[1]))
         return center + unit * half
+
+
+def travelling_label(grad: float, height: float) -> Tex:
+    """The red number a GradientFlow carries, `height` tall (its landing
+    label's height), with a dark outline."""
+    label = math_label(number_tex(grad), GRADIENT_COLOR)
+    label.set_height(height)
+    label.set_backstroke(width=6)
+    return label
 
 
 class ComputationEdge(Arrow):
@@ -190,6 +218,12 @@ class ComputationGraph(VGroup):
 
     `parameters` lists the leaves drawn as parameters (BLUE_E); other
     labelled leaves are inputs (BLUE), unlabelled ones constants.
+
+    Before fitting, each value node's gradient slot is widened to the
+    widest label the backward pass (`root.backward_steps()`, as GradientFlow
+    and seed_gradient draw it) will put there: every running total and the
+    number travelling in with it. A gradient landing on a node at the
+    graph's edge stays inside the room the graph was fitted into.
     """
 
     COLUMN_GAP = COLUMN_GAP
@@ -216,6 +250,7 @@ class ComputationGraph(VGroup):
         self.drawn_gradients = {}  # value -> the gradient total drawn so far
         self._build_nodes()
         self._layout()
+        self._reserve_gradient_room()
         self._build_edges()
         self.nodes = VGroup(*self.value_nodes.values(), *self.op_nodes.values())
         self.edges = VGroup(*[e for v in self.order if not v.is_leaf
@@ -249,6 +284,30 @@ class ComputationGraph(VGroup):
         for (kind, value), (x, y) in positions.items():
             node = self.op_nodes[value] if kind == "op" else self.value_nodes[value]
             node.shift(np.array([x, y, 0.0]) - node.shape.get_center())
+
+    def _reserve_gradient_room(self):
+        try:
+            steps = self.root.backward_steps()
+        except (ArithmeticError, ValueError):  # no backward pass to draw
+            return
+        widths = {}
+
+        def room(value: Value, total: float, added: float | None = None) -> None:
+            node = self.value_nodes[value]
+            label = node.gradient_label(total)
+            width = label.get_width()
+            if added is not None:  # GradientFlow's traveller ends on the label's centre
+                width = max(width, travelling_label(added, label.get_height()).get_width())
+            widths[value] = max(widths.get(value, 0.0), width)
+
+        room(self.root, 1.0)  # seed_gradient
+        totals = {}
+        for step in steps:
+            for c in step.contributions:
+                totals[c.input] = totals.get(c.input, 0.0) + c.added
+                room(c.input, totals[c.input], c.added)
+        for value, width in widths.items():
+            self.value_nodes[value].reserve_gradient_room(width)
 
     def _build_edges(self):
         for value in self.order:
@@ -357,9 +416,7 @@ class GradientFlow(Animation):
             self.new_label.get_center(),
         ])
         self.glow = self.path.copy().set_stroke(GRADIENT_COLOR, 10)
-        self.traveller = math_label(number_tex(contribution.added), GRADIENT_COLOR)
-        self.traveller.set_height(self.new_label.get_height())
-        self.traveller.set_backstroke(width=6)
+        self.traveller = travelling_label(contribution.added, self.new_label.get_height())
         self.landing = self.new_label.copy()
         super().__init__(VGroup(self.glow, self.traveller, self.landing),
                          run_time=run_time, remover=True)
