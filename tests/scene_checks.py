@@ -263,6 +263,8 @@ def identity_failure(identity, drawn_texts) -> str | None:
         return None if gap <= slack else f"{said}, drawn as {texts[-1]} (not exact)"
     if gap > unit / 2 + slack:
         return f"{said}, which does not round to {texts[-1]}"
+    if identity.relation == "=" and isinstance(value, Fraction) and gap == unit / 2:
+        return f"{said}, exactly halfway: drawn as {texts[-1]}, read half up as another"
     if identity.relation == "=" and gap > slack and _significant_digits(texts[-1]) < 3:
         return f"{said}, drawn as {texts[-1]} with under 3 significant digits"
     return None

@@ -289,3 +289,13 @@ def test_accumulation_caption_reads_true(x, w):
     if x == 123456.789:
         assert [m.tex_string for m in caption if hasattr(m, "number")][-1] == "0.999679"
 
+
+
+def test_an_exact_tie_is_never_drawn_as_equal():
+    # 2.11 * (-0.5) = -1.055 exactly: "-1.05" and "-1.06" each read false to
+    # someone; the operands get another digit instead
+    assert ids.identity_problem("a * b", ["2.11", "-0.5"], "-1.05") is not None
+    assert ids.identity_problem("a * b", ["2.11", "-0.5"], "-1.06") is not None
+    shown = ids.shown_identity("a * b", [2.1093, -0.5], 2.1093 * -0.5)
+    assert shown.holds() and shown.relation == "="
+    assert shown.operands != ("2.11", "-0.5"), shown

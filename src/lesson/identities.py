@@ -19,7 +19,8 @@ formula exactly on the operands *as drawn* (R). Then
   * anything else (products, quotients, functions) must show R correctly
     rounded at the result's last digit, with at least MIN_DIGITS significant
     digits unless it is exact: "(1.23)(4.57) = 5.62" (R = 5.6211), not 5.64,
-    and "(0.3333)(3) = 1.00", not "1".
+    and "(0.3333)(3) = 1.00", not "1"; never an exact tie
+    ("(2.11)(-0.5) = -1.05": half up or half to even, a reader may differ).
   * "approx" promises only the rounding.
 To satisfy that, `shown_identity` gives the operands more significant digits
 (3, 4, ...) until the engine's result, shown as such, agrees with them; the
@@ -276,6 +277,10 @@ def identity_problem(formula: str, operands, result: str, relation: str = "=",
         return None if gap <= slack else f"{said}, shown as {result} (a sum is shown exactly)"
     if gap > unit / 2 + slack:
         return f"{said}, which does not round to {result}"
+    if relation == "=" and isinstance(value, Fraction) and gap == unit / 2:
+        # a tie (2.11 * (-0.5) = -1.055): a viewer rounding half up reads
+        # -1.06, half to even -1.05; more digits settle it for both
+        return f"{said}, halfway between two roundings of {result}"
     if relation == "=" and gap > slack and significant_digits(result) < MIN_DIGITS:
         return f"{said}, shown as {result}: fewer than {MIN_DIGITS} significant digits"
     return None
@@ -298,8 +303,8 @@ def shown_identity(formula: str, operands, result: float, digits: int = MIN_DIGI
             return shown
     for d in range(digits, MAX_DIGITS + 1):
         shown = tuple(significant(x, d) for x in operands)
-        # a result near a rounding midpoint is settled by one more digit of its own
-        text = next((t for rd in dict.fromkeys((result_digits, max(d, result_digits)))
+        # a result at or near a rounding midpoint is settled by more digits of its own
+        text = next((t for rd in range(result_digits, max(d, result_digits) + 1)
                      if (t := _result_text(formula, shown, result, rd)) is not None), None)
         if text is not None:
             return ShownIdentity(formula, shown, text, exact=is_additive(formula))
