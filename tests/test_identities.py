@@ -299,3 +299,13 @@ def test_an_exact_tie_is_never_drawn_as_equal():
     shown = ids.shown_identity("a * b", [2.1093, -0.5], 2.1093 * -0.5)
     assert shown.holds() and shown.relation == "="
     assert shown.operands != ("2.11", "-0.5"), shown
+
+
+def test_an_approximate_identity_still_shows_the_engines_result():
+    # 0.0001625 - 2.09375 * 5e7 needs 16 digits to be exact: the line is drawn
+    # with "approx", and the result is the engine's (-1.05e8), its operands
+    # given the digits that round to it (2.09 would give -1.04e8)
+    a, b, c = 0.00016250000000000002, 2.09375, 5e7
+    shown = ids.shown_identity("a - b * c", [a, b, c], a - b * c)
+    assert shown.relation == ids.APPROX and shown.holds()
+    assert shown.result == "-1.05e8" and shown.operands[1] != "2.09"

@@ -380,7 +380,14 @@ def _fallback(formula, operands, result, digits, result_digits) -> ShownIdentity
                 text = significant(float(value), result_digits, keep_zeros=keep)
                 if identity_problem(formula, shown, text) is None:
                     return ShownIdentity(formula, shown, text)
-    shown = tuple(significant(x, digits) for x in operands)
+    # approx: the engine's own result, with operands whose digits round to it
+    for d in range(digits, MAX_DIGITS + 1):
+        engine = ShownIdentity(formula, tuple(significant(x, d) for x in operands),
+                               significant(result, result_digits), APPROX,
+                               exact=is_additive(formula))
+        if engine.holds():
+            return engine
+    shown = tuple(significant(x, digits) for x in operands)  # else what they give
     value = float(evaluate(formula, [parse_number(s)[0] for s in shown]))
     return ShownIdentity(formula, shown, significant(value, result_digits), APPROX,
                          exact=is_additive(formula))
