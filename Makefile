@@ -100,7 +100,7 @@ test: $(STAMP) $(NODE_STAMP)
 # check also installs LibreOffice Impress for the slow test that opens the PowerPoint deck.
 check: $(STAMP) $(NODE_STAMP)
 	@PYTHON=$(PYTHON) bash scripts/system-deps.sh --office
-	$(HEADLESS) $(PYTEST) $(PYTEST_ARGS)
+	EXPLAIN_EXAMPLES=$${EXPLAIN_EXAMPLES:-10} $(HEADLESS) $(PYTEST) $(PYTEST_ARGS)
 
 video: $(STAMP)
 	$(VPY) -m src.cli.video --quality $(QUALITY) $(if $(strip $(SCENES)),--scenes $(SCENES)) $(if $(strip $(FRAME)),--frame)

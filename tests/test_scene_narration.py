@@ -570,6 +570,7 @@ def test_no_beat_ends_before_its_speech(name, variant):
             f"{text!r}: {beat['speech']:.2f} s of speech in a {end - start:.2f} s beat")
 
 
+@pytest.mark.slow   # make check: it needs all seven scenes again in one worker (33 s)
 def test_the_lecture_is_under_six_and_a_half_minutes():
     lengths = {name: run_of(name, "lecture")[0].time for name in SCENES}
     assert sum(lengths.values()) < LECTURE_LIMIT_SECONDS, lengths
