@@ -45,6 +45,20 @@ def describe(mob) -> str:
 _RUNS = {}
 
 
+def variant_params(variants, stress=()) -> list:
+    """A scene's variants as fixture params; those in `stress` (inputs chosen
+    to strain the drawing: large, tiny, negative numbers) are marked slow,
+    so make check (CI) runs them and make test checks the lecture's own and
+    the other everyday inputs."""
+    return [pytest.param(v, marks=pytest.mark.slow, id=str(v)) if v in stress else v
+            for v in variants]
+
+
+def everyday(variants, stress=()) -> list:
+    """The variants make test runs (see variant_params)."""
+    return [v for v in variants if v not in stress]
+
+
 def scene_run(base_cls, variant: str, attributes: dict):
     """(run, scene) of `base_cls` with `attributes` set on a subclass.
 

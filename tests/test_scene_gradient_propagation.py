@@ -33,6 +33,7 @@ VARIANTS = {
     "dead_relu": (3, (0.5, -1.0), 1.0),       # two hidden units with z1 < 0: ReLU' = 0 there
     "extreme": (8, (-2500.0, 0.0004), 1000.0),  # large, tiny and negative numbers
 }
+STRESS = {"extreme"}   # make check only (scene_checks.variant_params)
 PLANNED_SECONDS = 50.0
 
 # The colour of each drawn quantity's role (brackets and backing of its matrix).
@@ -100,7 +101,7 @@ def scene_run(variant):
                                   {"seed": seed, "inputs": inputs, "target": target})
 
 
-@pytest.fixture(scope="module", params=list(VARIANTS))
+@pytest.fixture(scope="module", params=scene_checks.variant_params(VARIANTS, STRESS))
 def case(request):
     run, scene = scene_run(request.param)
     return request.param, run, scene
@@ -293,7 +294,8 @@ def test_lecture_defaults_keep_every_gradient_nonzero():
 
 def test_variants_draw_different_numbers():
     shown = {}
-    for variant in VARIANTS:
+    variants = scene_checks.everyday(VARIANTS, STRESS)
+    for variant in variants:
         run, _ = scene_run(variant)
         strings = set()
         for cp in run.checkpoints:
@@ -301,7 +303,7 @@ def test_variants_draw_different_numbers():
                 for m in matrices:
                     strings.add((quantity, tuple(e.string for e in m.all_entries())))
         shown[variant] = frozenset(strings)
-    assert len(set(shown.values())) == len(VARIANTS)
+    assert len(set(shown.values())) == len(variants)
 
 
 def test_engine_agrees_with_torch():
@@ -326,7 +328,7 @@ def test_engine_agrees_with_torch():
         np.testing.assert_allclose(want[name], tensor.numpy(), rtol=1e-12, atol=1e-12, err_msg=name)
 
 
-@pytest.mark.parametrize("variant", list(VARIANTS))
+@pytest.mark.parametrize("variant", scene_checks.variant_params(VARIANTS, STRESS))
 def test_matrix_formulas_agree_with_the_engine(variant):
     """The scene draws TwoLayerBackward's arrays (the engine's .data and
     .grad); the textbook matrix formulas give the same gradients."""

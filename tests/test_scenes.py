@@ -34,6 +34,7 @@ VARIANTS = {
     # large, tiny and negative at once (issue 19): 1 + (-0.000321) is drawn exactly
     "huge": (123456.789, -0.000321, 98765.4321),
 }
+STRESS = {"huge"}   # make check only (scene_checks.variant_params)
 PLANNED_SECONDS = 45.0
 ROLE_COLOR = {"input": style.INPUT_COLOR, "parameter": style.PARAMETER_COLOR,
               "operation": style.OPERATION_COLOR, "activation": style.ACTIVATION_COLOR,
@@ -80,23 +81,25 @@ def scene_run(scene_name, variant):
     return scene_checks.scene_run(getattr(lecture, scene_name), variant, {"x": x, "w": w, "b": b})
 
 
-CASES = [(s, v) for s in SCENES for v in VARIANTS]
+CASES = [pytest.param((s, v), id=f"{s}-{v}",
+                      marks=[pytest.mark.slow] if v in STRESS else [])
+         for s in SCENES for v in VARIANTS]
 
 
-@pytest.fixture(scope="module", params=CASES, ids=[f"{s}-{v}" for s, v in CASES])
+@pytest.fixture(scope="module", params=CASES)
 def case(request):
     scene_name, variant = request.param
     run, scene = scene_run(scene_name, variant)
     return scene_name, variant, run, scene
 
 
-@pytest.fixture(scope="module", params=list(VARIANTS))
+@pytest.fixture(scope="module", params=scene_checks.variant_params(VARIANTS, STRESS))
 def graph_case(request):
     run, scene = scene_run("ComputationGraphScene", request.param)
     return request.param, run, scene
 
 
-@pytest.fixture(scope="module", params=list(VARIANTS))
+@pytest.fixture(scope="module", params=scene_checks.variant_params(VARIANTS, STRESS))
 def backward_case(request):
     run, scene = scene_run("BackwardPassScene", request.param)
     return request.param, run, scene
@@ -275,22 +278,20 @@ def test_backward_scene_colours(backward_case):
             assert hex_of(sm.get_fill_color()) == hex_of(style.GRADIENT_COLOR)
 
 
-@pytest.mark.parametrize("scene_name", SCENES)
-def test_value_labels_equal_engine(scene_name):
-    for variant, inputs in VARIANTS.items():
-        run, scene = scene_run(scene_name, variant)
-        expected, _, _ = expected_lecture(*inputs)
-        _, graph = shown_graph(run, scene.loss)
-        nodes = value_nodes_in(graph)
-        assert sorted(scene.graph.names[n.value] for n in nodes) == sorted(expected)
-        for node in nodes:
-            name = scene.graph.names[node.value]
-            assert node.value_label.number == node.value.data
-            assert node.value_label.number == pytest.approx(expected[name][0], abs=1e-12), (variant, name)
-            assert node.value_label.string == number_tex(expected[name][0])
-            assert opacity(node.value_label) > 0
-            for sm in node.value_label.family_members_with_points():
-                assert hex_of(sm.get_fill_color()) == hex_of(mn.WHITE), (variant, name)
+def test_value_labels_equal_engine(case):
+    scene_name, variant, run, scene = case
+    expected, _, _ = expected_lecture(*VARIANTS[variant])
+    _, graph = shown_graph(run, scene.loss)
+    nodes = value_nodes_in(graph)
+    assert sorted(scene.graph.names[n.value] for n in nodes) == sorted(expected)
+    for node in nodes:
+        name = scene.graph.names[node.value]
+        assert node.value_label.number == node.value.data
+        assert node.value_label.number == pytest.approx(expected[name][0], abs=1e-12), (variant, name)
+        assert node.value_label.string == number_tex(expected[name][0])
+        assert opacity(node.value_label) > 0
+        for sm in node.value_label.family_members_with_points():
+            assert hex_of(sm.get_fill_color()) == hex_of(mn.WHITE), (variant, name)
 
 
 def test_backward_gradient_labels_equal_engine(backward_case):
@@ -373,9 +374,10 @@ def test_graph_scene_rule_cards_show_local_derivatives(graph_case):
 
 def test_variants_draw_different_numbers():
     shown = {}
-    for variant in VARIANTS:
+    variants = scene_checks.everyday(VARIANTS, STRESS)
+    for variant in variants:
         run, scene = scene_run("BackwardPassScene", variant)
         _, graph = shown_graph(run, scene.loss)
         shown[variant] = sorted((scene.graph.names[n.value], n.value_label.string,
                                  n.grad_label.string) for n in value_nodes_in(graph))
-    assert len({tuple(v) for v in shown.values()}) == len(VARIANTS)
+    assert len({tuple(v) for v in shown.values()}) == len(variants)
