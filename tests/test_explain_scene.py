@@ -46,7 +46,9 @@ MIN_BEATS = 5
 MAX_CHARS_PER_SECOND = 17.0
 
 
-def run_explainer(text: str, values):
+def run_explainer(text: str, values, copy: bool = True):
+    """(run, scene) of the explainer on `text` with `values` (`copy`: keep
+    copies of every checkpoint's mobjects, as the layout checks need)."""
     holder = {}
 
     class Probe(ExplainExpressionScene):
@@ -57,7 +59,7 @@ def run_explainer(text: str, values):
             super().construct()
 
     Probe.values = values
-    run = run_scene(Probe)
+    run = run_scene(Probe, copy=copy)
     return run, holder["scene"]
 
 

@@ -197,24 +197,9 @@ SENTENCE_EXPRESSIONS = [  # graph_beats' sentences only, from the engine
 
 
 def explainer_beats() -> list:
-    from src.rendering.explainer import ExplainExpressionScene
-    from tests.manim_harness import run_scene
-
-    beats = []
-    for text, values in EXPLAINED:
-        holder = {}
-
-        class Probe(ExplainExpressionScene):
-            expression = text
-
-            def construct(self):
-                holder["scene"] = self
-                super().construct()
-
-        Probe.values = values
-        run_scene(Probe, copy=False)
-        beats += holder["scene"].narration()["beats"]
-    return beats
+    from tests.test_explain_scene import run_explainer
+    return [beat for text, values in EXPLAINED
+            for beat in run_explainer(text, values, copy=False)[1].narration()["beats"]]
 
 
 def said(arguments: dict) -> dict:
