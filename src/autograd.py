@@ -55,6 +55,7 @@ __all__ = [
     "Operation", "OPERATIONS", "function", "operation", "operation_of",
     # for the theory modules, which check and report numbers as the engine does
     "as_real", "short_number", "overflow_error", "real_power", "power_slope",
+    "power_slopes",
 ]
 
 
@@ -604,31 +605,36 @@ def _dv_pow_const(node):
     return (0.0,) if n == 0 else (n * x ** (n - 1),)
 
 
-def _d_pow(node):                   # d(x^y) / dx = y x^(y-1), / dy = x^y ln x
-    x, y = node._a, node._b
+def power_slopes(x: float, y: float, out: float) -> tuple:
+    """(d/dx, d/dy) of out = x ** y: y x^(y-1) and x^y ln x, with errors
+    that say where they are infinite or undefined (shared with forward mode)."""
     try:
-        d_base = y.data * x.data ** (y.data - 1.0) if y.data != 0 else 0.0
+        d_base = y * x ** (y - 1.0) if y != 0 else 0.0
     except ZeroDivisionError:
         raise ZeroDivisionError(
             f"the derivative of x ** y with respect to x is infinite at "
-            f"x = 0, y = {short_number(y.data)}"
+            f"x = 0, y = {short_number(y)}"
         ) from None
     except OverflowError:
         raise OverflowError(
             f"the derivative of x ** y with respect to x overflowed at "
-            f"x = {short_number(x.data)}, y = {short_number(y.data)}"
+            f"x = {short_number(x)}, y = {short_number(y)}"
         ) from None
-    if x.data > 0:
-        d_exp = node.data * math.log(x.data)
-    elif x.data == 0 and y.data >= 0:
+    if x > 0:
+        d_exp = out * math.log(x)
+    elif x == 0 and y >= 0:
         d_exp = 0.0  # x**y is identically 0 (or 1 at y = 0) near such y
     else:
         raise ValueError(
             f"the derivative of x ** y with respect to y needs log(x), "
-            f"which is undefined for x = {short_number(x.data)}; use a positive base "
+            f"which is undefined for x = {short_number(x)}; use a positive base "
             "or a plain number as the exponent"
         )
     return (d_base, d_exp)
+
+
+def _d_pow(node):                   # d(x^y) / dx = y x^(y-1), / dy = x^y ln x
+    return power_slopes(node._a.data, node._b.data, node.data)
 
 
 def _dv_pow(node):

@@ -72,7 +72,8 @@ import numbers
 from typing import Callable
 
 from src.autograd import (
-    OPERATIONS, Value, as_real, overflow_error, power_slope, real_power, short_number,
+    OPERATIONS, Value, as_real, overflow_error, power_slope, power_slopes, real_power,
+    short_number,
 )
 
 __all__ = [
@@ -302,28 +303,7 @@ def _pow_dual(x: Dual, y: Dual) -> Dual:
     """(u, u') ** (v, v'), with Value's checks and messages for x ** y."""
     u, v = x.primal, y.primal
     p = real_power(u, v)
-    try:
-        d_base = v * u ** (v - 1.0) if v != 0 else 0.0
-    except ZeroDivisionError:
-        raise ZeroDivisionError(
-            f"the derivative of x ** y with respect to x is infinite at "
-            f"x = 0, y = {short_number(v)}"
-        ) from None
-    except OverflowError:
-        raise OverflowError(
-            f"the derivative of x ** y with respect to x overflowed at "
-            f"x = {short_number(u)}, y = {short_number(v)}"
-        ) from None
-    if u > 0:
-        d_exp = p * math.log(u)
-    elif u == 0 and v >= 0:
-        d_exp = 0.0  # u**v is identically 0 (or 1 at v = 0) near such v
-    else:
-        raise ValueError(
-            f"the derivative of x ** y with respect to y needs log(x), "
-            f"which is undefined for x = {short_number(u)}; use a positive base "
-            "or a plain number as the exponent"
-        )
+    d_base, d_exp = power_slopes(u, v, p)
     return _result(p, x.tangent * d_base + y.tangent * d_exp, "x ** y")
 
 
