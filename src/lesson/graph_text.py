@@ -23,15 +23,17 @@ __all__ = [
 # Numbers
 # --------------------------------------------------------------------------
 
-def format_number(x: float, digits: int = 3) -> str:
-    """Readable plain text: 3 significant digits, never "-0"."""
+def format_number(x: float, digits: int = 3, keep_zeros: bool = False) -> str:
+    """Readable plain text: 3 significant digits ("1.23e5" past 1e`digits`
+    and under 1e-4), never "-0"; `keep_zeros` keeps "1.00"."""
+    x = float(x)
     if x == 0 or abs(x) < 5e-13:
         return "0"
-    text = f"{x:.{digits}g}"
+    text = f"{x:#.{digits}g}" if keep_zeros else f"{x:.{digits}g}"
     if "e" in text:
         mantissa, exponent = text.split("e")
-        text = f"{mantissa}e{int(exponent)}"
-    return text
+        return f"{mantissa.rstrip('.')}e{int(exponent)}"
+    return text.rstrip(".")
 
 
 def code_number(x: float) -> str:

@@ -40,6 +40,8 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+from src.lesson.graph_text import format_number
+
 __all__ = [
     "MIN_DIGITS", "MAX_DIGITS", "APPROX", "ShownIdentity", "significant", "parse_number",
     "evaluate", "identity_problem", "shown_identity", "shown_matrix_product", "is_additive",
@@ -113,17 +115,9 @@ def joined(operator: str, count: int) -> str:
 # Numbers as text
 # --------------------------------------------------------------------------
 
-def significant(x: float, digits: int, keep_zeros: bool = False) -> str:
-    """`x` to `digits` significant digits, "1.23e5" style past 1e`digits`
-    and under 1e-4 (as format_number); `keep_zeros` keeps "1.00"."""
-    x = float(x)
-    if x == 0 or abs(x) < 5e-13:
-        return "0"
-    text = f"{x:#.{digits}g}" if keep_zeros else f"{x:.{digits}g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        return f"{mantissa.rstrip('.')}e{int(exponent)}"
-    return text.rstrip(".")
+# x to `digits` significant digits as every label shows numbers ("1.23e5"
+# style past 1e`digits` and under 1e-4); keep_zeros=True keeps "1.00"
+significant = format_number
 
 
 _TEX_TIMES = re.compile(r"^(?P<m>[^\\]*?)\s*\\times\s*10\^\{?(?P<e>[-+]?\d+)\}?$")
