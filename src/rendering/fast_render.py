@@ -119,7 +119,6 @@ Environment:
 """
 from __future__ import annotations
 
-import functools
 import hashlib
 import importlib
 import inspect
@@ -135,6 +134,10 @@ from dataclasses import dataclass, field
 import moderngl
 import numpy as np
 import OpenGL.GL as gl
+
+from src.visualization.manimgl_internals import (
+    MANIMGL_VERSION, fallback_line, manimgl_version, source_md5,
+)
 
 __all__ = [
     "FastRenderMixin", "FastFrames", "RenderStats", "fast_render_enabled",
@@ -180,7 +183,6 @@ MAX_RECTS = 48            # more scissor rectangles than this: one box per row b
 #                         its vertex data
 #   hashes=True           the frame-hash recorder (AUTOGRAD_FRAME_HASHES, also
 #                         used with the speed-up off) needs it too
-MANIMGL_VERSION = "1.7.2"
 
 
 @dataclass(frozen=True)
@@ -276,24 +278,6 @@ _MODULES = {
 
 class _Missing(Exception):
     """An owner that cannot be reached; the message names it."""
-
-
-def manimgl_version() -> str:
-    """The installed manimgl's version, as manimlib reports it."""
-    try:
-        import manimlib
-        version = getattr(manimlib, "__version__", None)
-        if not version:
-            from importlib.metadata import version as dist_version
-            version = dist_version("manimgl")
-        return str(version)
-    except Exception:
-        return "unknown"
-
-
-@functools.lru_cache(maxsize=128)
-def _source_md5(function) -> str:
-    return hashlib.md5(inspect.getsource(function).encode()).hexdigest()[:12]
 
 
 def _parameters(function) -> str:
@@ -392,7 +376,7 @@ def _check(need: Need, owners: _Owners) -> list[str]:
                 return [f"{where}({found}) instead of ({need.params})"]
             if need.same:
                 try:
-                    if _source_md5(function) != need.same:
+                    if source_md5(function) != need.same:
                         return [f"{where} differs from {MANIMGL_VERSION}'s"]
                 except (OSError, TypeError):
                     return [f"{where}: source not readable"]
@@ -439,12 +423,7 @@ def warn_fallback(version: str, problems: list[str], what: str = "render speed-u
     if _warned:
         return
     _warned = True
-    parts = [] if version == MANIMGL_VERSION else [f"made for {MANIMGL_VERSION}"]
-    if problems:
-        more = len(problems) - 1
-        parts.append(problems[0] + (f" and {more} more" if more else ""))
-    print(f"autograd lecture: {what} off for manimgl {version} ({'; '.join(parts)}); {then}",
-          file=sys.stderr, flush=True)
+    print(fallback_line(version, problems, what, then), file=sys.stderr, flush=True)
 
 
 def forget_uniform_mirrors() -> None:
