@@ -15,6 +15,11 @@ One module per kind of picture; everything public is re-exported here, so
     plots        moons, decision boundary, loss and accuracy curves, training status
     caption      CaptionStyle and the caption line (LectureScene.set_caption shows it)
 
+Not re-exported (their names are manimlib's, or internal):
+
+    parsed_svg         the kit's Tex and Text: manimlib's, their SVG parse kept on disk
+    manimgl_internals  manimgl version and source checks of the speed-ups, one warning
+
 The pictures of one scene, laid out with named constants, are imported by
 module (not re-exported here: their names are the scene's own):
 

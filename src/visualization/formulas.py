@@ -29,6 +29,7 @@ from manimlib import RIGHT, WHITE, RoundedRectangle, Tex, VGroup
 
 from src.autograd import Value
 from src.lesson.identities import APPROX, ShownIdentity, significant
+from src.visualization import parsed_svg
 from src.visualization.style import PARAMETER_COLOR, math_label
 from src.visualization.style import digit_height as zero_height  # typeset_row has a digit_height argument
 
@@ -123,8 +124,8 @@ def typeset_row(pieces, height: float | None = None, scale: float | None = None,
     """
     labels = [p if isinstance(p, Tex) else math_label(*p) if isinstance(p, tuple)
               else math_label(p) for p in pieces]
-    whole = Tex(" ".join("{" + label.tex_string + "}" if hasattr(label, "number")
-                         else label.tex_string for label in labels))
+    whole = parsed_svg.Tex(" ".join("{" + label.tex_string + "}" if hasattr(label, "number")
+                                    else label.tex_string for label in labels))
     glyphs = whole.family_members_with_points()
     counts = [len(label.family_members_with_points()) for label in labels]
     if sum(counts) != len(glyphs):  # TeX merged or split something: lay out by hand

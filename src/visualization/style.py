@@ -17,6 +17,7 @@ from manimlib import (
 )
 
 from src.palette import COLORS
+from src.visualization import parsed_svg
 
 __all__ = [
     "INPUT_COLOR",
@@ -96,7 +97,7 @@ def value_to_color(x: float, max_abs: float = 1.0):
 
 def math_label(tex: str, color=WHITE, height: float | None = None) -> Tex:
     """A Tex with its colour really set (Tex ignores `color=` in 1.7.2)."""
-    label = Tex(tex)
+    label = parsed_svg.Tex(tex)   # manimlib's Tex, its SVG parse cached on disk
     label.set_color(color)
     if height is not None:
         label.set_height(height)
@@ -112,7 +113,7 @@ def digit_height() -> float:
 
 def text_label(text: str, color=WHITE, font_size: int = 28, font: str = TEXT_FONT) -> Text:
     """A Text with its colour really set (Text ignores `color=` in 1.7.2)."""
-    label = Text(text, font=font, font_size=font_size)
+    label = parsed_svg.Text(text, font=font, font_size=font_size)  # manimlib's, cached
     label.set_color(color)
     return label
 
