@@ -435,6 +435,11 @@ def test_tile_rects_are_disjoint():
 # scene must still render, warn once, and give stock manimgl's frames.
 
 class TinyLecture(LectureScene):
+    # small frames: its tests check that a changed manimgl renders stock
+    # frames, whatever their size (the fast path's own pixels are checked at
+    # 1080p by Showcase and WaitRules)
+    default_camera_config = dict(resolution=(480, 270))
+
     def construct(self):
         title = self.heading("Falling back")
         self.say("A title and some shapes.")
