@@ -41,12 +41,20 @@ SCENE_OF_TEST_FILE = {
 }
 
 
+# The speech tests' explainer beats come from the explainer runs that
+# test_explain_scene.py's examples make (tests/test_explain_scene.run_explainer).
+EXPLAINER_GROUP = "tests/test_explain_scene.py"
+
+
 def worker_group(nodeid: str) -> str:
-    """The xdist group of a test: the lecture scene it runs, else its module."""
-    path = nodeid.split("::", 1)[0]
-    named = [scene for scene in LECTURE_SCENES if scene in nodeid.split("::", 1)[-1]]
+    """The xdist group of a test: the lecture scene it runs, else the
+    explainer's if it reads the explainer's beats, else its module."""
+    path, _, name = nodeid.partition("::")
+    named = [scene for scene in LECTURE_SCENES if scene in name]
     if len(named) == 1:
         return named[0]
+    if path.endswith("test_spoken.py") and "[explainer]" in name:
+        return EXPLAINER_GROUP
     return SCENE_OF_TEST_FILE.get(path.rsplit("/", 1)[-1], path)
 
 
@@ -62,3 +70,24 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(config, items):
     for item in items:
         item.add_marker(pytest.mark.xdist_group(worker_group(item.nodeid)))
+
+
+# -- the garbage collector and the shared runs --------------------------------
+# A worker keeps every scene run it made (with copies of each checkpoint's
+# mobjects) for the tests that share it: millions of objects that every full
+# collection would walk again. Python collects a generation when enough new
+# objects have been made, so with those runs alive each collection in a later
+# test (a scene run, a benchmark's gc.collect() before timing) took up to a
+# second: e.g. 15 s instead of 0.2 s for a test of the forward-vs-reverse
+# benchmark. After each test its garbage is collected and whatever survives
+# (shared runs, module fixtures) is moved out of the collector's sight
+# (gc.freeze); it is then freed by reference counting alone, if ever.
+import gc  # noqa: E402
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield
+    if os.environ.get("AUTOGRAD_TEST_GC_FREEZE", "1") != "0":
+        gc.collect()
+        gc.freeze()
