@@ -56,7 +56,8 @@ UV_VERSION := 0.13.9
 # to look in (`pip config get global.find-links`; this machine keeps it in
 # /opt/wheels). Elsewhere, point FIND_LINKS at a folder holding that wheel.
 FIND_LINKS ?= $(shell $(PYTHON) -m pip config get global.find-links 2>/dev/null)
-UV_SOURCES := $(foreach f,$(FIND_LINKS),--find-links $(f))
+# expanded only where used (the install and lock recipes): asking pip costs ~1 s
+UV_SOURCES = $(foreach f,$(FIND_LINKS),--find-links $(f))
 
 # Tests run on every core, one lecture scene per worker (see conftest.py).
 PYTEST := $(VPY) -m pytest -n auto --dist loadgroup
