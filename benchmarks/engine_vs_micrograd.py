@@ -2,6 +2,8 @@
 
     cd /work/main && PYTHONPATH=. python3 benchmarks/engine_vs_micrograd.py [--reps 7] [--steps 5]
 
+(`--points 20` runs the same code on a smaller data set: the tests use it.)
+
 The workload is micrograd's own demo in small: an MLP 2 -> 16 -> 16 -> 1 with
 ReLU hidden layers and a linear output, the max-margin loss
 mean(relu(1 - y * score)) over 100 moons points (noise 0.1, seed 1), and
@@ -228,13 +230,17 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reps", type=int, default=7, help="interleaved runs per engine")
     ap.add_argument("--steps", type=int, default=5, help="SGD steps per run")
+    ap.add_argument("--points", type=int, default=N_POINTS,
+                    help="moons points in the workload (smaller: the same code, sooner)")
     ap.add_argument("--baseline", metavar="AUTOGRAD_PY",
                     help="also time another copy of src/autograd.py side by side, "
                          "e.g. an older commit's: git show 1f83817:src/autograd.py > /tmp/old.py")
     args = ap.parse_args(argv)
+    if args.points < 2:
+        ap.error(f"--points must be at least 2 (one per moon), got {args.points}")
     baseline = load_engine(args.baseline) if args.baseline else None
 
-    X, y = make_moons(N_POINTS, NOISE, DATA_SEED)
+    X, y = make_moons(args.points, NOISE, DATA_SEED)
     flat = initial_weights()
 
     # 1. Correctness: identical losses at every step.
@@ -291,7 +297,7 @@ def main(argv=None) -> int:
     print(f"python {platform.python_version()} on {platform.machine()}, "
           f"gc thresholds {gc.get_threshold()} (defaults, gc enabled: {gc.isenabled()})")
     print(f"workload: MLP {'-'.join(map(str, SIZES))} ReLU, max-margin loss, "
-          f"{N_POINTS} moons points, {args.steps} steps x {args.reps} interleaved runs")
+          f"{args.points} moons points, {args.steps} steps x {args.reps} interleaved runs")
     print(f"graph nodes per step: ours {mem_ours[2]}, micrograd {mem_micro[2]}")
     print()
     print(f"{'time per step (ms)':<28}{'median':>10}{'min':>10}{'max':>10}"
