@@ -59,6 +59,13 @@ FIND_LINKS ?= $(shell $(PYTHON) -m pip config get global.find-links 2>/dev/null)
 # expanded only where used (the install and lock recipes): asking pip costs ~1 s
 UV_SOURCES = $(foreach f,$(FIND_LINKS),--find-links $(f))
 
+# Python may cache compiled project files (src/, tests/: __pycache__ is
+# git-ignored) even where the environment says not to: without the cache
+# every test worker and every render process compiled the project again,
+# and pytest rewrote every test module's asserts again (~10 s of the ~15 s
+# a worker takes to collect the tests).
+unexport PYTHONDONTWRITEBYTECODE
+
 # Tests run on every core, one lecture scene per worker (see conftest.py).
 PYTEST := $(VPY) -m pytest -n auto --dist loadgroup
 
