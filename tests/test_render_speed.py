@@ -168,6 +168,10 @@ class SegmentLog:
 
 
 class WaitRules(SegmentLog, FastRenderMixin, Scene):
+    # half size: which frames are drawn or reused does not depend on it, and
+    # its fills still take the tiled path (at 480x270 they would not, and the
+    # simulated GL failure below would never be reached)
+    default_camera_config = dict(resolution=(960, 540))
     def construct(self):
         square = Square().set_fill(BLUE, 0.5)
         dot = Circle(radius=0.2).set_fill(RED, 1).shift(2 * RIGHT)
@@ -437,7 +441,7 @@ def test_tile_rects_are_disjoint():
 class TinyLecture(LectureScene):
     # small frames: its tests check that a changed manimgl renders stock
     # frames, whatever their size (the fast path's own pixels are checked at
-    # 1080p by Showcase and WaitRules)
+    # 1080p by Showcase)
     default_camera_config = dict(resolution=(480, 270))
 
     def construct(self):
