@@ -60,7 +60,8 @@ OTHER = {
                                      "target": -0.5},
     "GradientPropagationScene": {"seed": 5, "inputs": (1.0, 1.0),         # test_scene_gradient_propagation
                                  "target": 0.0},
-    "MLPAutogradScene": {"model_seed": 0, "learning_rate": 0.5},          # test_scene_mlp_autograd
+    "MLPAutogradScene": {"model_seed": 0, "learning_rate": 0.5,           # test_scene_mlp_autograd
+                         "grid_resolution": 48},
     "SummaryScene": {"seed": 11, "x_input": (-1.2, 0.9), "target": -1.0},  # test_scene_summary
 }
 
