@@ -45,12 +45,15 @@ def describe(mob) -> str:
 _RUNS = {}
 
 
-def variant_params(variants, stress=()) -> list:
+def variant_params(variants, stress=(), scene: str = "") -> list:
     """A scene's variants as fixture params; those in `stress` (inputs chosen
     to strain the drawing: large, tiny, negative numbers) are marked slow,
     so make check (CI) runs them and make test checks the lecture's own and
-    the other everyday inputs."""
-    return [pytest.param(v, marks=pytest.mark.slow, id=str(v)) if v in stress else v
+    the other everyday inputs. With `scene`, each id names it
+    ("BackwardPassScene-large"): conftest.py then runs the test in that
+    scene's xdist group, where its runs are already made."""
+    return [pytest.param(v, marks=[pytest.mark.slow] if v in stress else [],
+                         id=f"{scene}-{v}" if scene else str(v))
             for v in variants]
 
 
