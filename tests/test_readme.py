@@ -173,6 +173,9 @@ def test_manimgl_writes_a_video(tmp_path):
     assert 14 < float(re.search(r"duration=([\d.]+)", probe).group(1)) < 26
 
 
+# make check: make test renders the same last frame through the same CLI
+# (test_make_frame_writes_the_last_frame: make frame runs manimgl -s)
+@pytest.mark.slow
 def test_manimgl_writes_the_last_frame(tmp_path):
     project = scratch_project(tmp_path)
     run("xvfb-run -a .venv/bin/manimgl 01_autograd_visualization.py SummaryScene -w -s", project)
@@ -209,6 +212,10 @@ def test_explain_commands_write_videos():
     assert not list((ROOT / "videos" / "explain").glob("**/log-x*"))
 
 
+# make check: make test runs the explainer scene in-process on many
+# expressions (tests/test_explain_scene.py) and a subclass through the CLI
+# (test_own_numbers_through_the_manimgl_cli)
+@pytest.mark.slow
 def test_own_expression_through_the_manimgl_cli(tmp_path):
     project = scratch_project(tmp_path)
     (project / "my_expression.py").write_text(python_block("# my_expression.py"))

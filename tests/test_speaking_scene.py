@@ -105,10 +105,12 @@ def test_voice_off_writes_the_same_frames_without_a_track(spoken, tmp_path):
     assert silent["streams"][0]["nb_frames"] == voiced["nb_frames"]
 
 
+# One bad voice through the CLI in make test; the other two in make check
+# (each message is checked in-process for every bad voice in test_voice.py).
 @pytest.mark.parametrize("setting, named", [
     ("{tmp}/no_such_voice.onnx", "no such file"),
-    ("{tmp}/broken.onnx", "broken.onnx"),
-    ("loud", "VOICE=loud"),
+    pytest.param("{tmp}/broken.onnx", "broken.onnx", marks=pytest.mark.slow),
+    pytest.param("loud", "VOICE=loud", marks=pytest.mark.slow),
 ])
 def test_a_voice_that_cannot_be_used_is_one_line_and_no_video(tmp_path, setting, named):
     (tmp_path / "broken.onnx").write_bytes(b"\x08\x01not a model")
