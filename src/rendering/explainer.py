@@ -25,13 +25,13 @@ before drawing anything) when it is below src.lesson.expression.MIN_LABEL_HEIGHT
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
 from manimlib import (
     DOWN, FRAME_HEIGHT, FRAME_WIDTH, LEFT, RIGHT, UP, GREY_A,
-    FadeIn, FadeOut, FadeTransform, FlashAround, LaggedStart, VGroup, Write,
+    FadeIn, FadeOut, FlashAround, LaggedStart, VGroup, Write,
 )
 
 from src.lesson.expression import (
@@ -40,6 +40,7 @@ from src.lesson.expression import (
 )
 from src.lesson.graph_text import backward_code, tex_name
 from src.lesson.identities import shown_identity
+from src.visualization.caption import DEFAULT_CAPTION_STYLE
 from src.visualization.code_panel import CodePanel
 from src.visualization.graph import ComputationGraph, GradientFlow, seed_gradient
 from src.visualization.graph_beats import (
@@ -196,6 +197,9 @@ class ExplainExpressionScene(LectureScene):
 
     expression = "tanh(x*w + b)"
     values = {"x": 2.0, "w": -1.5, "b": 0.5}
+    # its captions are placed by its layout (main_caption, side_caption);
+    # the first one fades in rising by 0.2
+    caption_style = replace(DEFAULT_CAPTION_STYLE, rise=0.2)
 
     def construct(self):
         self.prepare()
@@ -246,7 +250,7 @@ class ExplainExpressionScene(LectureScene):
                        number_label(v.data)]
         caption = self.bottom_caption(typeset_row(pieces))
         self.play(LaggedStart(*(self.graph.reveal_leaf(v) for v in leaves), lag_ratio=0.3),
-                  self.swap_caption(caption), run_time=TRANSFORM_TIME)
+                  *self.caption_change(caption), run_time=TRANSFORM_TIME)
         self.wait()
 
     def run_operations(self):
@@ -256,7 +260,7 @@ class ExplainExpressionScene(LectureScene):
         for value in self.graph.operations():
             self.say(**operation_sentence(value, self.names))
             caption = self.bottom_caption(operation_caption(value, self.names, CAPTION_HEIGHT))
-            self.play(self.swap_caption(caption), *( [FadeOut(card)] if card else []),
+            self.play(*self.caption_change(caption), *( [FadeOut(card)] if card else []),
                       run_time=FADE_TIME)
             card = None
             self.play(self.graph.reveal_operation(value))
@@ -279,14 +283,14 @@ class ExplainExpressionScene(LectureScene):
         self.say("Backward visits the nodes in reverse topological order: "
                  + ", ".join(order) + ".")
         caption = self.bottom_caption(math_label(r" \to ".join(tex_name(n) for n in order)))
-        self.play(self.swap_caption(caption), run_time=FADE_TIME)
+        self.play(*self.caption_change(caption), run_time=FADE_TIME)
         self.wait()
         self.say(**seed_sentence(self.root, self.names,
                                  then=" The code does the same, line by line."))
         tex_root = tex_name(self.explanation.root_name)
         caption = self.side_caption(math_label(
             rf"\frac{{\partial {tex_root}}}{{\partial {tex_root}}} = 1"))
-        self.play(self.swap_caption(caption), FadeIn(self.code), run_time=FADE_TIME)
+        self.play(*self.caption_change(caption), FadeIn(self.code), run_time=FADE_TIME)
         self.play(self.code.highlight(0), run_time=FADE_TIME)
         self.play(seed_gradient(self.graph), self.code.annotate(0, 1.0), run_time=1.0)
         self.wait(0.6)
@@ -312,7 +316,7 @@ class ExplainExpressionScene(LectureScene):
                 rows.arrange(DOWN, aligned_edge=LEFT, buff=0.2)
             self.say(**sentence)
             caption = self.side_caption(rows)
-            self.play(self.swap_caption(caption), self.code.highlight(line), run_time=FADE_TIME)
+            self.play(*self.caption_change(caption), self.code.highlight(line), run_time=FADE_TIME)
             flow = GradientFlow(self.graph, step.node, c, contribution)
             self.play(flow, self.code.annotate(line, flow.total))
             self.wait(0.7)
@@ -325,8 +329,7 @@ class ExplainExpressionScene(LectureScene):
         self.say("Check each gradient numerically: nudge a leaf by a millionth "
                  "and see how much " + explanation.root_name + " moves.")
         table = self.layout.table
-        self.play(FadeOut(self.code), FadeOut(self.caption), run_time=FADE_TIME)
-        self.caption = None
+        self.play(FadeOut(self.code), *self.caption_change(None), run_time=FADE_TIME)
         self.play(FadeIn(table, shift=0.2 * UP), run_time=TRANSFORM_TIME)
         self.check = table
         self.play(*(FlashAround(self.graph.node(leaf).grad_label, color=GRADIENT_COLOR)
@@ -365,12 +368,6 @@ class ExplainExpressionScene(LectureScene):
         box = self.layout.step_box
         mobject.set_max_height(min(1.6, box.height))
         return box.fit(mobject, align=LEFT if self.layout.arrangement == "stacked" else None)
-
-    def swap_caption(self, caption):
-        old, self.caption = self.caption, caption
-        if old is None:
-            return FadeIn(caption, shift=0.2 * UP)
-        return FadeTransform(old, caption)
 
     def place_card(self, card, value):
         """A rule card: under its diamond (stacked) or in the code's place (side)."""

@@ -149,17 +149,24 @@ class LectureScene(FastRenderMixin, InteractiveScene):
         `run_time` is the play's, for every animation; with None each keeps
         its own and the caption changes in FADE_TIME. Returns the caption.
         """
-        old = self.caption
         timing = {"run_time": FADE_TIME} if run_time is None else {}
-        if content is None:
-            new, change = None, ([FadeOut(old, **timing)] if old is not None else [])
-        else:
-            new = self.place_caption(get_caption(content, self.caption_style))
-            change = [FadeIn(new, shift=self.caption_style.rise * UP, **timing) if old is None
-                      else FadeTransform(old, new, **timing)]
-        self.play(*change, *animations, run_time=run_time)
-        self.caption = new
+        new = (None if content is None
+               else self.place_caption(get_caption(content, self.caption_style)))
+        self.play(*self.caption_change(new, **timing), *animations, run_time=run_time)
         return new
+
+    def caption_change(self, new, **timing) -> list:
+        """The animations that make `new` (a placed caption, or None) the
+        caption on screen, for a scene that plays them with its own (as
+        set_caption does): the first caption fades in rising by the style's
+        `rise`, a later one replaces it, None fades it out. From here on
+        `self.caption` is `new`."""
+        old, self.caption = self.caption, new
+        if new is None:
+            return [FadeOut(old, **timing)] if old is not None else []
+        if old is None:
+            return [FadeIn(new, shift=self.caption_style.rise * UP, **timing)]
+        return [FadeTransform(old, new, **timing)]
 
     def place_caption(self, caption):
         """Size and place a new caption: by default at the bottom edge, in
