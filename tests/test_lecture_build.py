@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from src.cli import lecture as lecture_cli
 from src.publish import build
 from src.publish.assemble import duration, probe
 from src.narration.captions import parse_cues
+from src.narration.soundtrack import SAMPLE_RATE
 from src.rendering.scene import PAUSE_AFTER_SPEECH
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
@@ -139,6 +142,7 @@ def test_the_lecture_keeps_the_scenes_sound(lecture):
         return
     chapters = probe(lecture_mp4)["chapters"]
     heard = speech_spans(lecture_mp4)
+    whole = decoded(lecture_mp4)
     for scene, chapter in zip(scenes, chapters):
         start = float(chapter["start_time"])
         assert start == pytest.approx(sum(video_duration(folder / f"{s}.mp4")
@@ -147,8 +151,35 @@ def test_the_lecture_keeps_the_scenes_sound(lecture):
         shifted = [(a + start, b + start) for a, b in speech_spans(folder / f"{scene}.mp4")]
         inside = [(a, b) for a, b in heard if start - 0.01 <= a < end]
         assert len(inside) == len(shifted), (scene, inside, shifted)
-        for (a, b), (x, y) in zip(inside, shifted):      # a frame is 67 ms at 15 fps
-            assert abs(a - x) < 0.005 and abs(b - y) < 0.005, (scene, (a, b), (x, y))
+        # Where the scene's sound is in the lecture, to the sample: the lag of
+        # best match within +-50 ms (a frame is 67 ms at 15 fps). Comparing
+        # where speech crosses -40 dB instead varied by up to 5 ms with the
+        # voice's (random) synthesis, the lecture's sound being AAC twice.
+        own = decoded(folder / f"{scene}.mp4")[:round((end - start) * SAMPLE_RATE)]
+        lag, match = best_lag(own, whole, round(start * SAMPLE_RATE), SAMPLE_RATE // 20)
+        assert abs(lag) <= SAMPLE_RATE // 1000 and match > 0.99, (scene, lag, match)
+
+
+def decoded(video: Path) -> np.ndarray:
+    """The video's sound as mono float samples at SAMPLE_RATE."""
+    out = subprocess.run(["ffmpeg", "-v", "error", "-i", str(video), "-map", "0:a:0", "-ac", "1",
+                          "-ar", str(SAMPLE_RATE), "-f", "f32le", "-"],
+                         capture_output=True, check=True).stdout
+    return np.frombuffer(out, np.float32).astype(np.float64)
+
+
+def best_lag(part: np.ndarray, whole: np.ndarray, at: int, window: int) -> tuple[int, float]:
+    """(lag, normalised correlation) of `part` against `whole` near sample
+    `at`: the lag in -window..window where `part` matches `whole` best."""
+    lo = max(at - window, 0)
+    segment = whole[lo:at + len(part) + window]
+    n = len(segment) + len(part)
+    spectrum = np.fft.rfft(segment, n) * np.conj(np.fft.rfft(part, n))
+    scores = np.fft.irfft(spectrum, n)[:len(segment) - len(part) + 1]
+    k = int(np.argmax(scores))
+    piece = segment[k:k + len(part)]
+    match = scores[k] / (np.linalg.norm(piece) * np.linalg.norm(part) + 1e-12)
+    return lo + k - at, float(match)
 
 
 def test_second_run_renders_nothing(lecture):
