@@ -688,6 +688,7 @@ class Operation(NamedTuple):
     code: str | None = None         # the forward line of generated code, right of "="
     code_rules: tuple | None = None # d(node)/d(input i) in Python, one per input
     words: str | None = None        # its name as the narration says it
+    symbol: str | None = None       # the graph node's symbol in plain text (the explorer)
     # Functions of one Value (made by `function`) only:
     derivative: Callable | None = None        # f'(x) from x and y = f(x), floats
     derivative_value: Callable | None = None  # the same on Values
@@ -718,13 +719,14 @@ def function(name: str, forward: Callable, derivative: Callable,
              derivative_value: Callable | None = None, *, tex: str | None = None,
              tex_rule: str | None = None, code_rule: str | None = None,
              words: str | None = None, tex_call: str | None = None,
-             parsed: bool = True) -> Operation:
+             symbol: str | None = None, parsed: bool = True) -> Operation:
     """The entry of a function of one Value, y = forward(x), y' = derivative(x, y).
 
     `derivative` gets the input x and the output y as floats (forward mode
     calls it too); `derivative_value` the same two as Values, and returns a
     Value, or a plain number where the derivative is piecewise constant.
-    Its code is `x.name()`, its rules have the one operand {x} and {out}.
+    Its code is `x.name()`, its rules have the one operand {x} and {out};
+    its plain-text symbol is its name unless `symbol` says otherwise.
     """
     def local(node):
         return (derivative(node._a.data, node.data),)
@@ -740,7 +742,7 @@ def function(name: str, forward: Callable, derivative: Callable,
         name, 1, name, forward, local, local_values, tex=tex,
         tex_rules=None if tex_rule is None else (tex_rule,), code=f"{{x}}.{name}()",
         code_rules=None if code_rule is None else (code_rule,), words=words,
-        derivative=derivative, derivative_value=derivative_value, tex_call=tex_call,
+        symbol=name if symbol is None else symbol, derivative=derivative, derivative_value=derivative_value, tex_call=tex_call,
         parsed=parsed)
 
 
@@ -777,32 +779,35 @@ OPERATIONS = (
     # ---- Dual's hold their forward-mode rules
     Operation("+", 2, "__add__", operator.add, _d_add, _d_add,
               tex="+", tex_rules=("1", "1"), code="{a} + {b}", code_rules=("1", "1"),
-              words="plus"),
+              words="plus", symbol="+"),
     Operation("-", 2, "__sub__", operator.sub, _d_sub, _d_sub,
               tex="-", tex_rules=("1", "-1"), code="{a} - {b}", code_rules=("1", "-1"),
-              words="minus"),
+              words="minus", symbol="−"),
     Operation("-", 1, "__neg__", operator.neg, _d_neg, _d_neg,
-              tex="-", tex_rules=("-1",), code="-{a}", code_rules=("-1",), words="minus"),
+              tex="-", tex_rules=("-1",), code="-{a}", code_rules=("-1",), words="minus",
+              symbol="−"),
     Operation("*", 2, "__mul__", operator.mul, _d_mul, _dv_mul,
               tex=r"\times", tex_rules=("{b}", "{a}"), code="{a} * {b}",
-              code_rules=("{b}", "{a}"), words="times"),
+              code_rules=("{b}", "{a}"), words="times", symbol="×"),
     Operation("/", 2, "__truediv__", operator.truediv, _d_div, _dv_div,
               tex=r"\div", tex_rules=(r"\frac{{1}}{{{b}}}", r"-\frac{{{a}}}{{{b}^2}}"),
-              code="{a} / {b}", code_rules=("1 / {b}", "-{a} / {b} ** 2"), words="over"),
+              code="{a} / {b}", code_rules=("1 / {b}", "-{a} / {b} ** 2"), words="over",
+              symbol="÷"),
     Operation("**", 1, "__pow__", real_power, _d_pow_const, _dv_pow_const,   # x ** 2
               tex=r"(\cdot)^{{{n}}}", tex_rules=(_power_rule_tex,), code="{a} ** {n}",
-              code_rules=(_power_rule_code,), words="to the power"),
+              code_rules=(_power_rule_code,), words="to the power",
+              symbol="(·){n}"),
     Operation("**", 2, "__pow__", real_power, _d_pow, _dv_pow,               # x ** y
               tex="x^{{y}}", tex_rules=(r"{b}\,{a}^{{{b} - 1}}", r"{out} \ln {a}"),
               code="{a} ** {b}", code_rules=("{b} * {a} ** ({b} - 1)", "{out} * log({a})"),
-              words="to the power"),
+              words="to the power", symbol="xʸ"),
 
     # ---- functions of one Value: y = forward(x), y' = derivative(x, y) ---------
     function("relu", lambda x: x if x > 0 else 0.0,
              derivative=lambda x, y: 1.0 if y > 0 else 0.0,         # relu'(0) = 0, as PyTorch
              derivative_value=lambda x, y: 1.0 if y.data > 0 else 0.0,   # 0 or 1: a constant
              tex=r"\mathrm{{ReLU}}", tex_rule="[{x} > 0]", code_rule="({x} > 0)",
-             words="rayloo"),          # /ɹˈeɪluː/, "RAY-loo"; espeak reads "ReLU" "ree-loo"
+             words="rayloo", symbol="ReLU"),          # /ɹˈeɪluː/, "RAY-loo"; espeak reads "ReLU" "ree-loo"
     function("tanh", math.tanh,        # saturates to +-1 instead of overflowing
              derivative=lambda x, y: 1.0 - y * y,
              derivative_value=lambda x, y: 1.0 - y * y,
@@ -812,7 +817,7 @@ OPERATIONS = (
              derivative=lambda x, y: y * (1.0 - y),
              derivative_value=lambda x, y: y * (1.0 - y),
              tex=r"\sigma", tex_rule="{out}(1 - {out})", code_rule="{out} * (1 - {out})",
-             words="sigmoid"),
+             words="sigmoid", symbol="σ"),
     function("exp", _exp,
              derivative=lambda x, y: y,
              derivative_value=lambda x, y: y,
@@ -834,7 +839,7 @@ OPERATIONS = (
              derivative_value=lambda x, y: _sign(x.data),           # -1, 0 or 1: a constant
              tex=r"|\cdot|", tex_call=r"\left|{x}\right|",
              tex_rule=r"\operatorname{{sign}}({x})", code_rule="sign({x})",
-             words="absolute value"),
+             words="absolute value", symbol="|·|"),
 )
 
 _BY_KEY = {(op.name, op.arity): op for op in OPERATIONS}

@@ -69,6 +69,7 @@ def writing_problems(op: Operation) -> list[str]:
                         ("code", "a forward line of generated code"),
                         ("code_rules", "local rules as code"),
                         ("words", "words for the narration"),
+                        ("symbol", "a plain-text symbol for the explorer's graph"),
                         ("local_values", "a Value form of its derivative, for "
                                          "grad(create_graph=True)")):
         value = getattr(op, field)

@@ -29,7 +29,7 @@ from __future__ import annotations
 import json
 import math
 
-from src.autograd import Value, no_grad
+from src.autograd import Value, no_grad, operation_of
 from src.data import MOONS_SETTINGS, accuracy, evaluate_grid, train
 from src.lesson.examples import lecture_loss, shared_input
 from src.lesson.expression import FUNCTIONS, ExplainError, explain
@@ -83,19 +83,18 @@ OPERATIONS = [{"expression": text, "name": name, "values": {"a": 2.0, "b": -3.0}
 OPERATIONS[4]["values"] = {"a": 2.0, "b": 3.0}  # a ** b needs a > 0 for d/db
 OPERATIONS += [{"expression": f"{fn}(a)", "name": fn, "values": {"a": 0.5}} for fn in FUNCTIONS]
 
-# The symbol drawn in an operation's diamond, as graph.py draws it in TeX.
-_OP_SYMBOLS = {"+": "+", "-": "−", "*": "×", "/": "÷", "relu": "ReLU", "tanh": "tanh",
-               "sigmoid": "σ", "exp": "exp", "log": "log", "sin": "sin", "cos": "cos"}
 _SUPERSCRIPT = str.maketrans("0123456789-.", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻·")
 
 
 def op_symbol(value: Value) -> str:
-    """The operation's symbol as plain text: "×", "(·)²", "tanh", ..."""
-    if value.op == "**":
-        if value.exponent is not None:
-            return "(·)" + format_number(value.exponent).translate(_SUPERSCRIPT)
-        return "xʸ"
-    return _OP_SYMBOLS.get(value.op, value.op)
+    """The symbol drawn in the operation's diamond, as plain text ("×",
+    "(·)²", "tanh"): its entry's `symbol` in the engine's operation table;
+    an operation of its own (custom_ops) shows its name."""
+    entry = operation_of(value)
+    if entry is None or entry.symbol is None:
+        return value.op
+    exponent = "" if value.exponent is None else format_number(value.exponent)
+    return entry.symbol.format(n=exponent.translate(_SUPERSCRIPT))
 
 
 # --------------------------------------------------------------------------
@@ -205,7 +204,7 @@ def _forward_numbers(v: Value) -> str:
         return f"{operands[0]} ** {format_number(v.exponent)} = {result}"
     if len(operands) == 1:
         return f"{'−' if v.op == '-' else v.op}({format_number(v.inputs[0].data)}) = {result}"
-    return f" {_OP_SYMBOLS.get(v.op, v.op)} ".join(operands) + f" = {result}"
+    return f" {op_symbol(v)} ".join(operands) + f" = {result}"
 
 
 # --------------------------------------------------------------------------
