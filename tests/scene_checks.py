@@ -43,6 +43,7 @@ def describe(mob) -> str:
 
 
 _RUNS = {}
+_INPUTS = {}   # (class, variant) -> the attributes its run was made with
 
 
 def variant_params(variants, stress=(), scene: str = "") -> list:
@@ -66,10 +67,21 @@ def scene_run(base_cls, variant: str, attributes: dict):
     """(run, scene) of `base_cls` with `attributes` set on a subclass.
 
     Runs once per (class, variant); a failed run is cached too, and every
-    later call raises an AssertionError for it without running again.
+    later call raises an AssertionError for it without running again. Test
+    files that share a run spell its inputs each in their own words; a call
+    whose inputs differ from the run's (the class defaults filling in what
+    either leaves out) fails, rather than getting whichever ran first.
     """
     key = (base_cls, variant)
-    if key not in _RUNS:
+    if key in _RUNS:
+        first = _INPUTS[key]
+        names = set(first) | set(attributes)
+        differ = sorted(n for n in names if first.get(n, getattr(base_cls, n, None))
+                        != attributes.get(n, getattr(base_cls, n, None)))
+        assert not differ, (f"{base_cls.__name__} {variant!r} was run with other inputs "
+                            f"({', '.join(differ)}): {first} vs {attributes}")
+    else:
+        _INPUTS[key] = dict(attributes)
         holder = {}
 
         class Probe(base_cls):

@@ -72,3 +72,23 @@ def test_helpers_detect_problems():
     a, b = mn.Square(), mn.Square().shift(0.5 * mn.RIGHT)
     assert bboxes_overlap(a, b)
     assert not bboxes_overlap(a, b.copy().shift(5 * mn.RIGHT))
+
+
+class Dots(mn.Scene):
+    count = 2
+
+    def construct(self):
+        self.play(mn.FadeIn(mn.VGroup(*(mn.Dot() for _ in range(self.count)))), run_time=0.1)
+
+
+def test_a_shared_run_refuses_other_inputs_under_its_name():
+    """Two test files asking for one (scene, variant) with different inputs
+    would otherwise both get whichever ran first."""
+    from tests import scene_checks
+    run, _ = scene_checks.scene_run(Dots, "smoke", {"count": 3})
+    assert scene_checks.scene_run(Dots, "smoke", {"count": 3})[0] is run
+    with pytest.raises(AssertionError, match=r"Dots 'smoke' was run with other inputs \(count\)"):
+        scene_checks.scene_run(Dots, "smoke", {"count": 4})
+    # the class defaults fill in what a caller leaves out
+    default, _ = scene_checks.scene_run(Dots, "defaults", {})
+    assert scene_checks.scene_run(Dots, "defaults", {"count": 2})[0] is default
