@@ -136,7 +136,7 @@ import numpy as np
 import OpenGL.GL as gl
 
 from src.visualization.manimgl_internals import (
-    MANIMGL_VERSION, fallback_line, manimgl_version, source_md5,
+    MANIMGL_VERSION, fallback_line, manimgl_version, source_problem, text_md5,
 )
 
 __all__ = [
@@ -374,13 +374,8 @@ def _check(need: Need, owners: _Owners) -> list[str]:
                 return [f"{where} is not a function"]
             if found != need.params:
                 return [f"{where}({found}) instead of ({need.params})"]
-            if need.same:
-                try:
-                    if source_md5(function) != need.same:
-                        return [f"{where} differs from {MANIMGL_VERSION}'s"]
-                except (OSError, TypeError):
-                    return [f"{where}: source not readable"]
-            return []
+            problem = need.same and source_problem(where, function, need.same)
+            return [problem] if problem else []
         if need.kind == "attr":
             obj = owners.instance(need.owner)
             return [f"{need.owner}.{name} missing" for name in need.names if not hasattr(obj, name)]
@@ -391,7 +386,7 @@ def _check(need: Need, owners: _Owners) -> list[str]:
         code = found.get(key) if isinstance(found, dict) else None
         if not isinstance(code, str):
             return [f"{need.owner}[{key!r}] missing"]
-        if hashlib.md5(code.encode()).hexdigest()[:12] != need.same:
+        if text_md5(code) != need.same:
             return [f"{need.owner}[{key!r}] differs from {MANIMGL_VERSION}'s"]
         return []
     except _Missing as missing:

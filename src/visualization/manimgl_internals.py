@@ -21,7 +21,8 @@ import functools
 import hashlib
 import inspect
 
-__all__ = ["MANIMGL_VERSION", "manimgl_version", "source_md5", "fallback_line"]
+__all__ = ["MANIMGL_VERSION", "manimgl_version", "text_md5", "source_md5", "source_problem",
+           "fallback_line"]
 
 MANIMGL_VERSION = "1.7.2"
 
@@ -39,13 +40,29 @@ def manimgl_version() -> str:
         return "unknown"
 
 
+def text_md5(text: str) -> str:
+    """First 12 hex digits of the md5 of `text` (a source, a shader's code)."""
+    return hashlib.md5(text.encode()).hexdigest()[:12]
+
+
 @functools.lru_cache(maxsize=256)
 def source_md5(function) -> str:
-    """First 12 hex digits of the md5 of a function's source (a property:
-    its getter's). Raises OSError or TypeError when there is no source."""
+    """text_md5 of a function's source (a property: its getter's). Raises
+    OSError or TypeError when there is no source."""
     if isinstance(function, property):
         function = function.fget
-    return hashlib.md5(inspect.getsource(function).encode()).hexdigest()[:12]
+    return text_md5(inspect.getsource(function))
+
+
+def source_problem(where: str, function, expected: str) -> str | None:
+    """Why `function` (named `where` in the warning) is not the manimgl
+    MANIMGL_VERSION one whose source_md5 is `expected`; None if it is."""
+    try:
+        if source_md5(function) != expected:
+            return f"{where} differs from {MANIMGL_VERSION}'s"
+    except (OSError, TypeError):
+        return f"{where}: source not readable"
+    return None
 
 
 def fallback_line(version: str, problems: list[str], what: str, then: str) -> str:

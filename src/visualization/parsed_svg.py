@@ -93,7 +93,7 @@ from manimlib.mobject.svg.string_mobject import StringMobject
 from manimlib.mobject.svg.svg_mobject import SVGMobject, VMobjectFromSVGPath
 
 from src.visualization.manimgl_internals import (
-    MANIMGL_VERSION, fallback_line, manimgl_version, source_md5,
+    MANIMGL_VERSION, fallback_line, manimgl_version, source_problem,
 )
 
 __all__ = ["Tex", "Text", "ParsedSVGCache", "ENV_CACHE", "DEFAULT_CACHE", "FORMAT", "RELIES_ON",
@@ -212,11 +212,9 @@ def _source_problems() -> list[str]:
         if member not in vars(owner):
             problems.append(f"{where} missing")
             continue
-        try:
-            if source_md5(vars(owner)[member]) != md5:
-                problems.append(f"{where} differs from {MANIMGL_VERSION}'s")
-        except (OSError, TypeError):
-            problems.append(f"{where}: source not readable")
+        problem = source_problem(where, vars(owner)[member], md5)
+        if problem:
+            problems.append(problem)
     return problems
 
 
