@@ -36,6 +36,7 @@ from src.rendering.explainer import (  # noqa: E402
     ExplainExpressionScene, explainer_layout, number_labels,
 )
 from src.visualization.graph import ComputationGraph, ComputationNode  # noqa: E402
+from tests import scene_checks  # noqa: E402
 from tests.scene_checks import (  # noqa: E402
     assert_no_problems, off_frame, opacity, text_overlaps,
 )
@@ -46,26 +47,17 @@ MIN_BEATS = 5
 MAX_CHARS_PER_SECOND = 17.0
 
 
-_RUNS = {}   # (text, values, copy) -> (run, scene): one run per process
+def run_explainer(text: str, values):
+    """(run, scene) of the explainer on `text` with `values`, made once per
+    process and shared (tests/scene_checks.scene_run); tests/test_spoken.py's
+    explainer beats run in this module's xdist group (conftest.py), so they
+    reuse its examples' runs."""
+    return scene_checks.scene_run(ExplainExpressionScene, f"{text} at {values}",
+                                  {"expression": text, "values": values})
 
 
-def run_explainer(text: str, values, copy: bool = True):
-    """(run, scene) of the explainer on `text` with `values` (`copy`: keep
-    copies of every checkpoint's mobjects, as the layout checks need).
-
-    Each run is made once per process and shared (a run with copies also
-    serves a request without); tests/test_spoken.py's explainer beats run in
-    this module's xdist group (conftest.py), so they reuse its examples'
-    runs."""
-    frozen = tuple(sorted(values.items())) if isinstance(values, dict) else values
-    for key in ((text, frozen, True), (text, frozen, copy)):
-        if key in _RUNS:
-            return _RUNS[key]
-    _RUNS[(text, frozen, copy)] = _run_explainer(text, values, copy)
-    return _RUNS[(text, frozen, copy)]
-
-
-def _run_explainer(text: str, values, copy: bool):
+def run_once(text: str, values):
+    """(run, scene) of the explainer, not kept (a random expression is run once)."""
     holder = {}
 
     class Probe(ExplainExpressionScene):
@@ -76,8 +68,7 @@ def _run_explainer(text: str, values, copy: bool):
             super().construct()
 
     Probe.values = values
-    run = run_scene(Probe, copy=copy)
-    return run, holder["scene"]
+    return run_scene(Probe), holder["scene"]
 
 
 def allowed_numbers(scene) -> list:
@@ -222,7 +213,7 @@ def test_random_expressions(text, numbers):
         assume(False)
     values = dict(zip(parsed.variables, numbers))
     assume(legible(text, values))
-    run, scene = _run_explainer(text, values, copy=True)   # used once: not kept
+    run, scene = run_once(text, values)
     check_run(text, values, run, scene)
 
 

@@ -199,7 +199,7 @@ SENTENCE_EXPRESSIONS = [  # graph_beats' sentences only, from the engine
 def explainer_beats() -> list:
     from tests.test_explain_scene import run_explainer
     return [beat for text, values in EXPLAINED
-            for beat in run_explainer(text, values, copy=False)[1].narration()["beats"]]
+            for beat in run_explainer(text, values)[1].narration()["beats"]]
 
 
 def said(arguments: dict) -> dict:
